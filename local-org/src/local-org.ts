@@ -13,6 +13,17 @@ import { bootstrapOrg } from './org/bootstrap.ts';
 import { loadConfig } from './org/config.ts';
 import type { OrgContext } from './org/context.ts';
 import { registerVersions } from './rest/versions.ts';
+import { registerSobjects } from './rest/sobjects.ts';
+import { registerComposite } from './rest/composite.ts';
+import { registerQuery } from './rest/query.ts';
+import { registerSearch } from './rest/search.ts';
+import { registerActions } from './rest/actions.ts';
+import { registerNamedQueries } from './rest/named-query.ts';
+import { registerMetadataApi } from './metadata/metadata-api.ts';
+import { registerTooling } from './rest/tooling.ts';
+import { registerApiCatalog } from './rest/api-catalog.ts';
+import { registerApex } from './rest/apex.ts';
+import { registerSetup } from './setup/index.ts';
 import { OrgSchema } from './schema/registry.ts';
 import { AccessService } from './security/access.ts';
 import { openDatabase } from './storage/database.ts';
@@ -62,11 +73,25 @@ export async function startLocalOrg(options: LocalOrgOptions): Promise<LocalOrg>
 
   const router = new Router();
   registerVersions(router, org);
+  registerSobjects(router, org);
+  registerComposite(router, org);
+  registerQuery(router, org);
+  registerSearch(router, org);
+  registerActions(router, org);
+  registerNamedQueries(router, org);
+  registerMetadataApi(router, org);
+  registerApex(router, org);
+  registerTooling(router, org);
+  registerApiCatalog(router, org);
   const sessions = registerIdentity(router, org);
+  registerSetup(router, org);
 
   const frontDoor = new HttpFrontDoor(org, router, sessions);
   const server = createServer((req, res) => void frontDoor.handle(req, res));
-  server.keepAliveTimeout = 5000;
+  // Clients (undici, node-fetch agents) reuse idle sockets for several seconds; a server that closes
+  // them sooner races the client's next request into ECONNRESET (seen during long deploy polls).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -126,43 +126,45 @@ export class ApiUsageLog {
   /** The day's log as CSV, every value quoted as in the platform's files. */
   csv(logDate: string): string {
     const rows = this.db.prepare('SELECT * FROM _api_usage WHERE log_date = ? ORDER BY seq').all(logDate) as Record<string, string | number>[];
-    const lines = [API_TOTAL_USAGE_FIELDS.map(quote).join(',')];
-    for (const r of rows) {
-      const ts = String(r.timestamp);
-      const compact = ts.replace(/[-:T]/g, '').replace('Z', ''); // yyyyMMddHHmmss.SSS
-      lines.push(
-        [
-          'ApiTotalUsage',
-          compact,
-          r.request_id,
-          r.org_id,
-          String(r.user_id).slice(0, 15),
-          r.user_name,
-          r.api_family,
-          r.api_version,
-          r.api_resource,
-          r.http_method,
-          r.status_code,
-          r.entity_name,
-          String(r.connected_app_id).slice(0, 15),
-          r.connected_app_name,
-          r.client_name,
-          r.category,
-          r.client_ip,
-          r.api_family === 'REST' || r.api_family === 'ApexREST' ? 'true' : 'false',
-          ts,
-          r.user_id,
-        ]
-          .map((v) => quote(String(v ?? '')))
-          .join(','),
-      );
-    }
-    return lines.join('\n') + '\n';
+    return apiUsageCsv(rows);
   }
 
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM _api_usage').get() as { n: number }).n;
   }
+}
+
+/** `_api_usage` rows (any selection, e.g. Setup's filtered API log) as the ApiTotalUsage CSV. */
+export function apiUsageCsv(rows: Record<string, string | number>[]): string {
+  return [API_TOTAL_USAGE_FIELDS.map(quote).join(','), ...rows.map((r) => apiUsageCsvValues(r).map((v) => quote(v)).join(','))].join('\n') + '\n';
+}
+
+/** One `_api_usage` row as the CSV's values, in API_TOTAL_USAGE_FIELDS order. */
+export function apiUsageCsvValues(r: Record<string, string | number>): string[] {
+  const ts = String(r.timestamp);
+  const compact = ts.replace(/[-:T]/g, '').replace('Z', ''); // yyyyMMddHHmmss.SSS
+  return [
+    'ApiTotalUsage',
+    compact,
+    r.request_id,
+    r.org_id,
+    String(r.user_id).slice(0, 15),
+    r.user_name,
+    r.api_family,
+    r.api_version,
+    r.api_resource,
+    r.http_method,
+    r.status_code,
+    r.entity_name,
+    String(r.connected_app_id).slice(0, 15),
+    r.connected_app_name,
+    r.client_name,
+    r.category,
+    r.client_ip,
+    r.api_family === 'REST' || r.api_family === 'ApexREST' ? 'true' : 'false',
+    ts,
+    r.user_id,
+  ].map((v) => String(v ?? ''));
 }
 
 function quote(v: string): string {

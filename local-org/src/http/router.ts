@@ -22,6 +22,8 @@ export interface Reply {
 export interface AuditInfo {
   apiFamily: 'REST' | 'SOAP' | 'ApexREST' | 'Tooling' | 'Metadata';
   entityName?: string;
+  /** API_RESOURCE when the path is not it (a SOAP call records its operation, e.g. `deploy`). */
+  resource?: string;
   /** Set once a row has been written inside a data transaction (see RequestContext.atomic). */
   written?: boolean;
 }
@@ -53,13 +55,24 @@ export interface RequestContext {
   atomic<T>(fn: () => T, successStatus: number): T;
   /** The session, or a 401 INVALID_SESSION_ID. */
   requireSession(): Session;
+  /**
+   * For `auth: 'session'` routes (SOAP: the session id travels in the envelope): validates a token
+   * exactly as a bearer token is validated, sets `session` (so the call is audited) and returns it.
+   * Throws INVALID_SESSION_ID / API_DISABLED_FOR_ORG ApiErrors. Set by the front door (optional so
+   * contexts built for sub-requests, e.g. composite, need not provide it).
+   */
+  authenticateToken?(token: string): Promise<Session>;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply | void> | Reply | void;
 
 export interface RouteOptions {
-  /** `api`: needs a bearer session (REST/Tooling); `public`: no auth (OAuth, discovery, versions). */
-  auth: 'api' | 'public';
+  /**
+   * `api`: needs a bearer session (REST/Tooling); `public`: no auth (OAuth, discovery, versions);
+   * `session`: an API call whose handler finds the token itself and calls `ctx.authenticateToken`
+   * (SOAP), then renders its own errors.
+   */
+  auth: 'api' | 'public' | 'session';
   family?: AuditInfo['apiFamily'];
 }
 

@@ -15,8 +15,13 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const JSON_TYPE = 'application/json;charset=UTF-8';
 
 export interface SessionResolver {
-  /** The session behind a bearer token (opaque or JWT), or undefined when invalid/expired/revoked. */
-  resolve(token: string): Session | undefined;
+  /**
+   * The session behind a bearer token (opaque or JWT), or undefined when invalid/expired/revoked.
+   * May throw an ApiError for a valid token that cannot be used here (e.g. 401 "This session is not
+   * valid for use with the REST API" for a token without a REST scope). Async because JWTs are
+   * verified with WebCrypto (jose).
+   */
+  resolve(token: string): Session | undefined | Promise<Session | undefined>;
 }
 
 export class HttpFrontDoor {
@@ -70,6 +75,7 @@ export class HttpFrontDoor {
         if (!ctx.session) throw errors.invalidSession();
         return ctx.session;
       },
+      authenticateToken: async (token: string) => (ctx.session = await this.resolveToken(token)),
     };
 
     let reply: Reply;
@@ -82,9 +88,9 @@ export class HttpFrontDoor {
       }
       ctx.params = match.params;
       ctx.apiVersion = match.params.version;
-      isApi = match.route.options.auth === 'api';
+      isApi = match.route.options.auth !== 'public';
       if (match.route.options.family) audit.apiFamily = match.route.options.family;
-      if (isApi) ctx.session = this.authenticate(req);
+      if (match.route.options.auth === 'api') ctx.session = await this.authenticate(req);
       reply = (await match.route.handler(ctx)) ?? { status: 204 };
     } catch (err) {
       if (!(err instanceof ApiError) && !(err as { status?: number }).status) {
@@ -103,11 +109,16 @@ export class HttpFrontDoor {
     send(res, reply, method, isApi ? this.org.usage.count() : undefined);
   };
 
-  private authenticate(req: IncomingMessage): Session {
+  private async authenticate(req: IncomingMessage): Promise<Session> {
     const header = req.headers.authorization ?? '';
     const m = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(header);
     if (!m) throw errors.invalidSession();
-    const session = this.sessions.resolve(m[1]!);
+    return this.resolveToken(m[1]!);
+  }
+
+  /** A token (bearer header, or a SOAP envelope's session id) → its session, or the platform's errors. */
+  private async resolveToken(token: string): Promise<Session> {
+    const session = await this.sessions.resolve(token);
     if (!session || !session.user.isActive) throw errors.invalidSession();
     if (!session.user.hasPermission('ApiEnabled')) throw errors.apiDisabled();
     return session;
@@ -125,7 +136,7 @@ export class HttpFrontDoor {
       username: s.user.username,
       apiFamily: ctx.audit.apiFamily,
       apiVersion: ctx.apiVersion ?? '',
-      apiResource: ctx.path.replace(/^\/services\/data\/v\d+\.\d/, '') || '/',
+      apiResource: ctx.audit.resource ?? (ctx.path.replace(/^\/services\/data\/v\d+\.\d/, '') || '/'),
       httpMethod: ctx.method,
       statusCode: status,
       entityName: ctx.audit.entityName ?? '',

@@ -1,21 +1,22 @@
 /**
  * Building an org: a fresh database gets the organization, standard profiles, roles, users and
  * their permission set assignments, then the project's metadata and the sample data. A restart
- * only rebuilds the in-memory schema from what is stored and applies the project's force-app again
- * (as `npm start` deploying the project would).
+ * only rebuilds the in-memory schema from what is stored and deploys the project's force-app again,
+ * through the same validate + apply path as a Metadata API deploy (metadata/deploy.ts) — as
+ * `npm start` deploying the project with the sf CLI would.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '../ids.ts';
 import {
-  applyComponents,
   ensureMetadataTable,
   ensurePermissionFlagsTable,
   loadSchemaFromStore,
   syncProfileFieldPermissions,
   upsertPermissionSet,
 } from '../metadata/apply.ts';
+import { deploySource } from '../metadata/deploy.ts';
 import { standardProfiles } from '../metadata/permission-sets.ts';
 import { readSourceTree } from '../metadata/source-tree.ts';
 import { getMeta, setMeta, type Db } from '../storage/database.ts';
@@ -65,7 +66,9 @@ export function bootstrapOrg(org: OrgContext): string {
   }
   org.systemUserId = systemUserId;
   db.transaction(() => {
-    applyComponents(org, readSourceTree(org.projectDir), systemUserId!);
+    // The project's force-app goes through the deploy path (validate everything, then apply);
+    // a component that would fail a real deploy stops the org with the same component failures.
+    deploySource(org, readSourceTree(org.projectDir), systemUserId!);
     if (fresh) {
       assignPermissionSets(org);
       loadSampleData(org);

@@ -27,7 +27,14 @@ export interface LocalOrgConfig {
   roles: { developerName: string; name: string; parent?: string }[];
   users: UserConfig[];
   clients: Record<string, { consumerKey: string }>;
+  /**
+   * Base URL of the ForceGate MCP server, which the org cannot know by itself: the API Catalog's
+   * `serverUrl`s are built from it (`<mcpServerUrl>/platform/mcp/v1/…`). Default `http://127.0.0.1:6102`.
+   */
+  mcpServerUrl?: string;
 }
+
+export const DEFAULT_MCP_SERVER_URL = 'http://127.0.0.1:6102';
 
 export function loadConfig(projectDir: string): LocalOrgConfig {
   const file = join(projectDir, 'config', 'local-org.json');

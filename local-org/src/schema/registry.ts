@@ -3,6 +3,7 @@
  * deployed. Mutations happen only while metadata is applied (start-up or a deploy).
  */
 import { standardObjects } from './standard-objects.ts';
+import { toolingObjects } from './tooling-objects.ts';
 import type { ChildRelationshipDef, FieldDef, ObjectDef, SchemaRegistry, SharingModel } from './types.ts';
 
 export class OrgSchema implements SchemaRegistry {
@@ -14,7 +15,7 @@ export class OrgSchema implements SchemaRegistry {
   /** Bumped on every change so caches keyed on the schema can tell they are stale. */
   version = 0;
 
-  constructor(objects: ObjectDef[] = standardObjects()) {
+  constructor(objects: ObjectDef[] = [...standardObjects(), ...toolingObjects()]) {
     for (const o of objects) this.putObject(o);
   }
 
@@ -79,6 +80,15 @@ export class OrgSchema implements SchemaRegistry {
       o.fields.splice(audit >= 0 ? audit : o.fields.length, 0, fd);
     }
     this.reindex(o);
+  }
+
+  /** Replaces every definition at once (rolls back the in-memory side of a failed deploy). */
+  replaceAll(objects: ObjectDef[]): void {
+    this.byName.clear();
+    this.byPrefix.clear();
+    this.fieldIndex.clear();
+    this.relationshipIndex.clear();
+    for (const o of objects) this.putObject(o);
   }
 
   setSharingModel(objectName: string, model: SharingModel, parentField?: string): void {

@@ -194,7 +194,8 @@ export function standardObjects(): ObjectDef[] {
       name: 'Contact', label: 'Contact', labelPlural: 'Contacts', keyPrefix: '003', owner: true, searchable: true,
       sharingModel: 'ControlledByParent', sharingParentField: 'AccountId',
       fields: [
-        f.lookup('AccountId', 'Account ID', ['Account'], 'Account'),
+        // Deleting an account deletes its contacts, opportunities and activities (cascadeDelete in describe).
+        f.lookup('AccountId', 'Account ID', ['Account'], 'Account', { cascadeDelete: true }),
         f.text('LastName', 'Last Name', 80, { nillable: false }),
         f.text('FirstName', 'First Name', 40),
         f.picklist('Salutation', 'Salutation', ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']),
@@ -216,7 +217,7 @@ export function standardObjects(): ObjectDef[] {
     sobject({
       name: 'Opportunity', label: 'Opportunity', labelPlural: 'Opportunities', keyPrefix: '006', owner: true, searchable: true,
       fields: [
-        f.lookup('AccountId', 'Account ID', ['Account'], 'Account'),
+        f.lookup('AccountId', 'Account ID', ['Account'], 'Account', { cascadeDelete: true }),
         f.name('Name', 120),
         f.textarea('Description', 'Description', 32000),
         f.picklist('StageName', 'Stage', stages, { nillable: false }),
@@ -257,8 +258,8 @@ export function standardObjects(): ObjectDef[] {
     sobject({
       name: 'Task', label: 'Task', labelPlural: 'Tasks', keyPrefix: '00T', owner: true, searchable: true, sharingModel: 'Private',
       fields: [
-        f.lookup('WhoId', 'Name ID', ['Contact'], 'Who'),
-        f.lookup('WhatId', 'Related To ID', ['Account', 'Opportunity', 'Case'], 'What'),
+        f.lookup('WhoId', 'Name ID', ['Contact'], 'Who', { cascadeDelete: true }),
+        f.lookup('WhatId', 'Related To ID', ['Account', 'Opportunity', 'Case'], 'What', { cascadeDelete: true }),
         f.text('Subject', 'Subject', 255),
         f.date('ActivityDate', 'Due Date Only'),
         f.picklist('Status', 'Status', ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'], { defaultPick: 'Not Started', nillable: false, defaultedOnCreate: true }),

@@ -83,6 +83,8 @@ export interface FieldDef {
   permissionable: boolean;
   /** Derived fields the store computes (e.g. Contact.Name from FirstName/LastName). */
   computed?: 'contactName' | 'userName';
+  /** Stored as JSON text, rendered as a JSON value (Tooling `ApexCodeCoverage.Coverage`). */
+  json?: boolean;
 }
 
 /** Org-wide sharing default of an object (`sharingModel` in object metadata). */

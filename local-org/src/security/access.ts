@@ -22,6 +22,21 @@ const SETUP_ADMIN_WRITE: Record<string, SystemPermission> = {
   userrole: 'ManageUsers',
 };
 
+/**
+ * Tooling objects (schema/tooling-objects.ts): the metadata views need View Setup and Configuration;
+ * MCP server activation records and definitions are readable by every API user (so an MCP server can
+ * check activation with its caller's token — a local-org choice, UNCONFIRMED on the platform) and
+ * McpServerAccess is written with Customize Application. Nothing else is writable.
+ */
+const TOOLING_READ: Record<string, SystemPermission | 'any'> = {
+  apexclass: 'ViewSetup',
+  flowdefinitionview: 'ViewSetup',
+  apinamedquery: 'ViewSetup',
+  mcpserverdefinition: 'any',
+  mcpserveraccess: 'any',
+};
+const TOOLING_WRITE: Record<string, SystemPermission> = { mcpserveraccess: 'CustomizeApplication' };
+
 const NO_ACCESS: ObjectAccess = { read: false, create: false, edit: false, delete: false, viewAll: false, modifyAll: false };
 
 export const SYSTEM_PERMISSIONS: SystemPermission[] = [
@@ -118,6 +133,13 @@ export class AccessService {
       const key = objectName.toLowerCase();
       const def = schema.get(objectName);
       if (!def) return NO_ACCESS;
+      if (key in TOOLING_READ) {
+        const readPerm = TOOLING_READ[key]!;
+        const read = readPerm === 'any' || system.has(readPerm) || system.has('ViewAllData');
+        const writePerm = TOOLING_WRITE[key];
+        const write = Boolean(writePerm && system.has(writePerm));
+        return { read, create: write, edit: write, delete: write, viewAll: read, modifyAll: write };
+      }
       const granted = objects.get(key) ?? { ...NO_ACCESS };
       const result = { ...granted };
       if (system.has('ViewAllData')) Object.assign(result, { read: true, viewAll: true });

@@ -76,6 +76,7 @@ export function toStored(fd: FieldDef, value: unknown): StoredValue {
 /** Converts a stored value to its REST JSON form. */
 export function toApi(fd: FieldDef, value: StoredValue): unknown {
   if (value === null || value === undefined) return fd.type === 'boolean' ? false : null;
+  if (fd.json && typeof value === 'string') return JSON.parse(value) as unknown;
   switch (fd.type) {
     case 'boolean':
       return value === 1 || value === '1';
