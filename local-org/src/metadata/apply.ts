@@ -11,6 +11,10 @@ import type { OrgContext } from '../org/context.ts';
 import { applyObject, parseCustomField, parseCustomObject, type ParsedObject } from './objects.ts';
 import { parsePermissionSet, type PermissionSetDef } from './permission-sets.ts';
 import type { SourceComponent } from './source-tree.ts';
+import { deactivateServerAccess, serverAssetsChanged, syncToolingObjects } from './tooling-sync.ts';
+import { recordFlowDeploy } from '../actions/flow-versions.ts';
+import { replaceSetupEntityAccess } from '../actions/setup-entity-access.ts';
+import { parseMetadataXml } from './xml.ts';
 
 export function ensureMetadataTable(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS _metadata (
@@ -52,23 +56,91 @@ export function loadSchemaFromStore(org: OrgContext): void {
   applySchema(org, storedComponents(org.db).filter((c) => c.type === 'CustomObject' || c.type === 'CustomField'));
 }
 
-/** Stores and applies components (a deploy, or the project's force-app at start-up). */
-export function applyComponents(org: OrgContext, components: SourceComponent[], actingUserId: string): void {
+/** What applying one component did (the deploy result's created/changed flags). */
+export interface AppliedComponent {
+  type: string;
+  fullName: string;
+  id: string;
+  created: boolean;
+  changed: boolean;
+  deleted?: boolean;
+}
+
+/**
+ * Stores and applies components (a deploy, or the project's force-app at start-up). Components must
+ * have been validated (metadata/validate.ts); run inside the caller's transaction. A component whose
+ * content is unchanged keeps its LastModifiedDate.
+ */
+export function applyComponents(org: OrgContext, components: SourceComponent[], actingUserId: string): AppliedComponent[] {
   const now = new Date().toISOString();
-  const upsert = org.db.prepare(`INSERT INTO _metadata (type, full_name, xml, body, id, created_date, last_modified_date, last_modified_by_id)
-    VALUES (@type, @fullName, @xml, @body, @id, @now, @now, @user)
-    ON CONFLICT(type, full_name) DO UPDATE SET xml = excluded.xml, body = excluded.body,
-      last_modified_date = CASE WHEN _metadata.xml = excluded.xml AND IFNULL(_metadata.body, '') = IFNULL(excluded.body, '') THEN _metadata.last_modified_date ELSE excluded.last_modified_date END,
-      last_modified_by_id = excluded.last_modified_by_id`);
+  const find = org.db.prepare('SELECT * FROM _metadata WHERE type = ? AND full_name = ? COLLATE NOCASE');
+  const insert = org.db.prepare(`INSERT INTO _metadata (type, full_name, xml, body, id, created_date, last_modified_date, last_modified_by_id)
+    VALUES (@type, @fullName, @xml, @body, @id, @now, @now, @user)`);
+  const update = org.db.prepare(`UPDATE _metadata SET full_name = @fullName, xml = @xml, body = @body, last_modified_date = @now, last_modified_by_id = @user
+    WHERE type = @type AND full_name = @previous`);
+  const results: AppliedComponent[] = [];
+  const changedServers: { id: string; before: string; after: string }[] = [];
   for (const c of components) {
-    upsert.run({ type: c.type, fullName: c.fullName, xml: c.xml, body: c.body ?? null, id: metadataId(c.type), now, user: actingUserId });
+    const prior = find.get(c.type, c.fullName) as Record<string, string | null> | undefined;
+    if (!prior) {
+      const id = metadataId(c.type);
+      insert.run({ type: c.type, fullName: c.fullName, xml: c.xml, body: c.body ?? null, id, now, user: actingUserId });
+      results.push({ type: c.type, fullName: c.fullName, id, created: true, changed: false });
+      continue;
+    }
+    const changed = !sameContent(prior.xml ?? '', prior.body ?? undefined, c.xml, c.body);
+    if (changed || prior.full_name !== c.fullName) {
+      update.run({ type: c.type, fullName: c.fullName, xml: c.xml, body: c.body ?? null, now: changed ? now : prior.last_modified_date, user: actingUserId, previous: prior.full_name });
+    }
+    if (changed && c.type === 'McpServerDefinition') changedServers.push({ id: prior.id!, before: prior.xml ?? '', after: c.xml });
+    results.push({ type: c.type, fullName: c.fullName, id: prior.id!, created: false, changed });
   }
+  // Flow versions: a changed flow becomes version n+1 (actions/flow-versions.ts).
+  for (const c of components) if (c.type === 'Flow') recordFlowDeploy(org.db, c.fullName, c.xml, actingUserId);
   applySchema(org, components.filter((c) => c.type === 'CustomObject' || c.type === 'CustomField'));
   for (const c of components.filter((x) => x.type === 'PermissionSet')) {
     upsertPermissionSet(org, parsePermissionSet(c.fullName, c.xml), actingUserId);
   }
+  for (const s of changedServers) {
+    if (serverAssetsChanged(s.before, s.after)) deactivateServerAccess(org, s.id, actingUserId);
+  }
+  syncToolingObjects(org);
   syncProfileFieldPermissions(org, actingUserId);
   org.access.invalidate();
+  return results;
+}
+
+/**
+ * Removes components (destructiveChanges). Only types without schema or permission effects are
+ * removable (validation refuses the others). Returns what was deleted.
+ */
+export function deleteComponents(org: OrgContext, deletions: { type: string; fullName: string }[], actingUserId: string): AppliedComponent[] {
+  const results: AppliedComponent[] = [];
+  for (const d of deletions) {
+    const row = org.db.prepare('SELECT id, full_name FROM _metadata WHERE type = ? AND full_name = ? COLLATE NOCASE').get(d.type, d.fullName) as
+      | { id: string; full_name: string }
+      | undefined;
+    if (!row) continue;
+    org.db.prepare('DELETE FROM _metadata WHERE type = ? AND full_name = ?').run(d.type, row.full_name);
+    if (d.type === 'McpServerDefinition') deactivateServerAccess(org, row.id, actingUserId);
+    results.push({ type: d.type, fullName: row.full_name, id: row.id, created: false, changed: false, deleted: true });
+  }
+  if (results.length) syncToolingObjects(org);
+  return results;
+}
+
+/** Whether two versions of a component have the same content (XML compared as parsed, so formatting does not count). */
+export function sameContent(xmlA: string, bodyA: string | undefined, xmlB: string, bodyB: string | undefined): boolean {
+  return (bodyA ?? '') === (bodyB ?? '') && canonicalXml(xmlA) === canonicalXml(xmlB);
+}
+
+function canonicalXml(xml: string): string {
+  try {
+    const { root, body } = parseMetadataXml(xml);
+    return JSON.stringify([root, body]);
+  } catch {
+    return xml;
+  }
 }
 
 function applySchema(org: OrgContext, components: SourceComponent[]): void {
@@ -151,6 +223,8 @@ export function upsertPermissionSet(org: OrgContext, def: PermissionSetDef, acti
       actingUserId,
     );
   }
+  // Apex class and flow access (SetupEntityAccess), see actions/setup-entity-access.ts.
+  replaceSetupEntityAccess(org.db, id, def);
   return id;
 }
 

@@ -33,6 +33,11 @@ const SUFFIXES: [suffix: string, type: string][] = [
   ['.ecaPlcy-meta.xml', 'ExtlClntAppConfigurablePolicies'],
   ['.ecaOauthPlcy-meta.xml', 'ExtlClntAppOauthConfigurablePolicies'],
   ['.permissionsetgroup-meta.xml', 'PermissionSetGroup'],
+  // Kept and retrievable, no effect on the local org (mdapi-types.ts `stored`).
+  ['.flowDefinition-meta.xml', 'FlowDefinition'],
+  ['.layout-meta.xml', 'Layout'],
+  ['.tab-meta.xml', 'CustomTab'],
+  ['.app-meta.xml', 'CustomApplication'],
 ];
 
 export function packageDirectories(projectDir: string): string[] {
