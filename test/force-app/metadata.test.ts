@@ -34,6 +34,7 @@ const FLOW_SETTINGS = [
   'environments',
   'formulas',
   'interviewLabel',
+  'isAdditionalPermissionRequiredToRun',
   'label',
   'processMetadataValues',
   'processType',
