@@ -1,0 +1,162 @@
+/**
+ * The server's own audit trail: one JSON line per `tools/call`, whatever its outcome (success, org
+ * error, schema refusal, unknown tool). Lines carry who (user id, username, client id), where
+ * (server, session), what (tool, argument names), how it went (outcome, error code, duration) and
+ * the org request ids of the calls made — so a line can be matched with the org's ApiTotalUsage
+ * rows. Argument values are not written unless `--audit-arguments` is given.
+ *
+ * Calls are observed at the transport (JSON-RPC request in, response out), so nothing a tool does or
+ * fails to do can skip its line.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller } from '../auth/verifier.ts';
+import type { OrgCallRecord } from '../org/client.ts';
+
+export interface AuditEntry {
+  time: string;
+  event: 'tool_call';
+  userId: string | null;
+  username: string | null;
+  clientId: string | null;
+  server: string;
+  sessionId: string | null;
+  transport: 'http' | 'stdio';
+  tool: string;
+  outcome: 'success' | 'error';
+  errorCode?: string;
+  durationMs: number;
+  orgCalls: number;
+  orgRequestIds: string[];
+  argumentNames: string[];
+  arguments?: unknown;
+}
+
+export class AuditLog {
+  private stream?: WriteStream;
+  private lines = 0;
+
+  constructor(
+    readonly file: string | undefined,
+    readonly options: { logArguments?: boolean } = {},
+  ) {
+    if (file && file !== '-') {
+      mkdirSync(dirname(file), { recursive: true });
+      this.stream = createWriteStream(file, { flags: 'a' });
+    }
+  }
+
+  get count(): number {
+    return this.lines;
+  }
+
+  write(entry: AuditEntry): void {
+    this.lines++;
+    const line = `${JSON.stringify(entry)}\n`;
+    if (this.stream) this.stream.write(line);
+    else if (this.file === '-') process.stderr.write(line);
+  }
+
+  /** Resolves once every line written so far is on disk. */
+  flush(): Promise<void> {
+    const s = this.stream;
+    if (!s) return Promise.resolve();
+    return new Promise((resolve) => (s.writableNeedDrain ? s.once('drain', () => resolve()) : s.write('', () => resolve())));
+  }
+
+  close(): Promise<void> {
+    const s = this.stream;
+    this.stream = undefined;
+    return s ? new Promise((resolve) => s.end(() => resolve())) : Promise.resolve();
+  }
+}
+
+/** What a tool handler adds to its call's audit line. */
+export interface CallRecord {
+  orgCalls: OrgCallRecord[];
+  errorCode?: string;
+}
+
+interface Pending extends CallRecord {
+  tool: string;
+  started: number;
+  caller?: Caller;
+  args: Record<string, unknown>;
+}
+
+/**
+ * Wraps a connected transport so every tools/call request and its response produce one audit line.
+ * Call after `McpServer.connect(transport)` (which installs `onmessage`).
+ */
+export class CallTracker {
+  private readonly pending = new Map<string | number, Pending>();
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly context: { server: string; transport: 'http' | 'stdio'; sessionId: () => string | undefined; caller: (extra?: MessageExtraInfo) => Caller | undefined },
+  ) {}
+
+  /** The record of an in-flight call (tool handlers attach org request ids to it). */
+  record(requestId: string | number): CallRecord | undefined {
+    return this.pending.get(requestId);
+  }
+
+  attach(transport: Transport): void {
+    const onmessage = transport.onmessage;
+    transport.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+      if ('method' in message && message.method === 'tools/call' && 'id' in message) {
+        const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
+        this.pending.set(message.id, {
+          tool: String(params.name ?? ''),
+          started: performance.now(),
+          caller: this.context.caller(extra),
+          args: params.arguments && typeof params.arguments === 'object' ? (params.arguments as Record<string, unknown>) : {},
+          orgCalls: [],
+        });
+      }
+      onmessage?.(message, extra);
+    };
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      if ('id' in message && message.id !== undefined && ('result' in message || 'error' in message)) {
+        const p = this.pending.get(message.id);
+        if (p) {
+          this.pending.delete(message.id);
+          this.finish(p, message);
+        }
+      }
+      return send(message, options);
+    };
+  }
+
+  private finish(p: Pending, message: JSONRPCMessage): void {
+    const result = 'result' in message ? (message.result as { isError?: boolean; content?: { type: string; text?: string }[] }) : undefined;
+    const failed = !result || result.isError === true;
+    let errorCode = p.errorCode;
+    if (failed && !errorCode) {
+      const text = result?.content?.find((c) => c.type === 'text')?.text ?? ('error' in message ? String(message.error.message) : '');
+      errorCode = /Input validation error|Invalid arguments/i.test(text) ? 'INVALID_ARGUMENTS' : /not found/i.test(text) ? 'TOOL_NOT_FOUND' : 'ERROR';
+    }
+    const entry: AuditEntry = {
+      time: new Date().toISOString(),
+      event: 'tool_call',
+      userId: p.caller?.userId ?? null,
+      username: p.caller?.username ?? null,
+      clientId: p.caller?.clientId ?? null,
+      server: this.context.server,
+      sessionId: this.context.sessionId() ?? null,
+      transport: this.context.transport,
+      tool: p.tool,
+      outcome: failed ? 'error' : 'success',
+      ...(failed ? { errorCode } : {}),
+      durationMs: Math.round((performance.now() - p.started) * 10) / 10,
+      orgCalls: p.orgCalls.length,
+      orgRequestIds: p.orgCalls.map((c) => c.requestId).filter((r): r is string => !!r),
+      argumentNames: Object.keys(p.args),
+      ...(this.log.options.logArguments ? { arguments: p.args } : {}),
+    };
+    this.log.write(entry);
+  }
+}

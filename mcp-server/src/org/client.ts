@@ -1,0 +1,214 @@
+/**
+ * One caller's view of the org: every request carries that caller's own access token, a bounded
+ * timeout, and `Sforce-Call-Options: client=ForceGate` so the org's ApiTotalUsage rows name us.
+ *
+ * An OrgClient is built per tool call from the token that came with the MCP request (HTTP mode) or
+ * from the sf CLI's stored auth of the one local user (stdio mode). There is no other constructor
+ * input that could carry a credential, and nothing here caches tokens.
+ */
+import { OrgApiError, OrgAuthError, OrgUnavailableError, ToolInputError, parseErrorBody } from './errors.ts';
+
+export const CALL_OPTIONS = 'client=ForceGate';
+
+export interface OrgCallRecord {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  /** The org's request id, when it sends one in a response header. */
+  requestId?: string;
+}
+
+export interface OrgClientOptions {
+  /** `https://mydomain.my.salesforce.com` or `http://127.0.0.1:6101`. */
+  instanceUrl: string;
+  /** `66.0`. */
+  apiVersion: string;
+  /** The calling user's access token. */
+  accessToken: string;
+  /** Upper bound for one HTTP exchange with the org. */
+  timeoutMs: number;
+  /** Sees every exchange (audit). */
+  onCall?: (record: OrgCallRecord) => void;
+  /**
+   * stdio mode only: a fresh token for the same user after a 401 (the sf CLI's refresh). HTTP mode
+   * never sets it: there the client must re-authenticate.
+   */
+  refreshAccessToken?: () => Promise<string>;
+  /** Cancels in-flight requests (the MCP request was cancelled). */
+  signal?: AbortSignal;
+}
+
+export interface OrgResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Statuses ≥ 400 the caller handles itself (e.g. 400 from an action invoke, whose body is per-input results). */
+  acceptStatus?: (status: number) => boolean;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+}
+
+export interface QueryResult<R = Record<string, unknown>> {
+  totalSize: number;
+  done: boolean;
+  records: R[];
+  nextRecordsUrl?: string;
+}
+
+const REQUEST_ID_HEADERS = ['sforce-request-id', 'x-request-id', 'x-sfdc-request-id', 'request-id'];
+
+export class OrgClient {
+  private token: string;
+
+  constructor(private readonly options: OrgClientOptions) {
+    this.token = options.accessToken;
+  }
+
+  get instanceUrl(): string {
+    return this.options.instanceUrl;
+  }
+
+  get apiVersion(): string {
+    return this.options.apiVersion;
+  }
+
+  /** `/services/data/v66.0` + `path` unless `path` is already absolute (`/services/...`). */
+  dataPath(path: string): string {
+    if (path.startsWith('/services/')) return path;
+    return `/services/data/v${this.options.apiVersion}${path.startsWith('/') ? path : `/${path}`}`;
+  }
+
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<OrgResponse<T>> {
+    const url = new URL(this.dataPath(path), this.options.instanceUrl);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    let refreshed = false;
+    let retried = false;
+    for (;;) {
+      const started = performance.now();
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: {
+            Authorization: `Bearer ${this.token}`,
+            Accept: 'application/json',
+            'Sforce-Call-Options': CALL_OPTIONS,
+            'User-Agent': 'ForceGate-MCP/0.1',
+            ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...opts.headers,
+          },
+          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          signal: this.signal(),
+          redirect: 'manual',
+        });
+      } catch (err) {
+        const e = err as Error;
+        if (e.name === 'TimeoutError') {
+          throw new OrgUnavailableError(
+            `The org at ${this.options.instanceUrl} did not answer ${method} ${url.pathname} within ${Math.round(this.options.timeoutMs / 1000)} s. The outcome is unknown${method === 'GET' ? '' : '; check the record before retrying'}.`,
+            'timeout',
+          );
+        }
+        if (e.name === 'AbortError') throw new OrgUnavailableError('The request was cancelled by the client.', 'network');
+        // Reads may be retried once on a network error; writes never are (the org may have applied them).
+        if (method === 'GET' && !retried) {
+          retried = true;
+          continue;
+        }
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        throw new OrgUnavailableError(
+          `Could not reach the org at ${this.options.instanceUrl} (${cause?.code ?? cause?.message ?? e.message}).`,
+          'network',
+        );
+      }
+      const text = res.status === 204 || res.status === 304 ? '' : await res.text();
+      const requestId = REQUEST_ID_HEADERS.map((h) => res.headers.get(h)).find((v): v is string => !!v);
+      this.options.onCall?.({
+        method,
+        path: url.pathname,
+        status: res.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(requestId ? { requestId } : {}),
+      });
+      let body: unknown = undefined;
+      if (text) {
+        const type = res.headers.get('content-type') ?? '';
+        if (/json/i.test(type) || /^[[{]/.test(text.trimStart())) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
+        } else {
+          body = text;
+        }
+      }
+      if (res.status === 401) {
+        if (this.options.refreshAccessToken && !refreshed) {
+          refreshed = true;
+          this.token = await this.options.refreshAccessToken();
+          continue;
+        }
+        throw new OrgAuthError(401, parseErrorBody(401, body, text), requestId);
+      }
+      if ((res.status >= 400 || (res.status >= 300 && res.status !== 304)) && !opts.acceptStatus?.(res.status)) {
+        throw new OrgApiError(res.status, parseErrorBody(res.status, body, text), requestId);
+      }
+      return { status: res.status, body: body as T, headers: res.headers };
+    }
+  }
+
+  async get<T = unknown>(path: string, query?: RequestOptions['query'], headers?: Record<string, string>): Promise<T> {
+    return (await this.request<T>('GET', path, { query, headers })).body;
+  }
+
+  async post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('POST', path, { body })).body;
+  }
+
+  async patch<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('PATCH', path, { body })).body;
+  }
+
+  async delete<T = unknown>(path: string): Promise<T> {
+    return (await this.request<T>('DELETE', path)).body;
+  }
+
+  /** SOQL through `/query` (or the Tooling API's). */
+  query<R = Record<string, unknown>>(soql: string, opts: { tooling?: boolean } = {}): Promise<QueryResult<R>> {
+    return this.get<QueryResult<R>>(opts.tooling ? '/tooling/query' : '/query', { q: soql });
+  }
+
+  /** Follows `nextRecordsUrl` (an absolute path the org gave us). */
+  queryMore<R = Record<string, unknown>>(nextRecordsUrl: string): Promise<QueryResult<R>> {
+    if (!/^\/services\/data\/v\d+\.\d\/(tooling\/)?query(All)?\/[^/?#]+$/.test(nextRecordsUrl)) {
+      throw new ToolInputError(`Not a query locator URL from this org: ${nextRecordsUrl}`, 'INVALID_QUERY_LOCATOR');
+    }
+    return this.get<QueryResult<R>>(nextRecordsUrl);
+  }
+
+  private signal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+  }
+}
+
+/** Quotes a value for a SOQL string literal. */
+export function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+/** sObject and field API names (`Account`, `Account_Plan__c`, `ns__Obj__c`, `Owner.Name`). */
+export const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+export const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/** Refuses anything that is not a plain API name before it is put into a URL or SOQL text. */
+export function assertApiName(kind: string, value: string): string {
+  if (!API_NAME.test(value)) throw new ToolInputError(`${kind} is not a valid API name: ${JSON.stringify(value)}`, 'INVALID_TYPE');
+  return value;
+}

@@ -1,0 +1,47 @@
+/**
+ * A network fault injector between the MCP server and the org (tests only): forwards every request
+ * unchanged, or — on demand — holds requests without answering (a slow org) or refuses connections
+ * (an org that is down). It never invents an answer.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FaultProxy {
+  url: string;
+  mode: 'pass' | 'hang' | 'down';
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const to = new URL(target);
+  const sockets = new Set<Socket>();
+  const proxy: FaultProxy = { url: '', mode: 'pass', close: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    if (proxy.mode === 'down') {
+      req.socket.destroy();
+      return;
+    }
+    if (proxy.mode === 'hang') return; // never answers
+    const upstream = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
