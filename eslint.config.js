@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/lib/**', 'sf-plugin/**', 'force-app/**', 'test-artifacts/**', 'bench/results/**'] },
+  { ignores: ['**/node_modules/**', '**/lib/**', 'force-app/**', 'test-artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
