@@ -218,7 +218,7 @@ describe('sf mcp against a local org (real sf CLI, linked plugin)', function () 
       expect(String(res.status)).to.equal(c.status);
     }
     const out = join(project, 'audit');
-    const r = await sf.run<LogsResult>(['mcp', 'logs', '--start-date', 'today', '--end-date', 'today', '--output-dir', out, '--target-org', 'auditor', '--json']);
+    const r = await sf.run<LogsResult>(['mcp', 'logs', '--start-date', 'today', '--end-date', 'today', '--output-dir', out, '--report', '--target-org', 'auditor', '--json']);
     expect(r.code, show(r)).to.equal(0);
     const result = r.json!.result;
     expect(result).to.include({ logFiles: 1, rows: 3, errors: 1 });
@@ -226,6 +226,8 @@ describe('sf mcp against a local org (real sf CLI, linked plugin)', function () 
     expect(result.byStatus).to.deep.equal([{ status: '400', calls: 1 }]);
     expect(result.rowsRead).to.be.greaterThan(3); // the sf CLI's own calls are in the file too, as SALESFORCE
     expect(relative(out, result.outputFile)).to.match(/^ApiTotalUsage-SALESFORCE_HOSTED_MCP-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+
+    expect(readFileSync(result.reportFile!, 'utf8').match(/<svg\b[^>]*role="img"/g)).to.have.length(3);
 
     const [header, ...rows] = parseCsv(readFileSync(result.outputFile, 'utf8'));
     const col = (name: string): number => header.indexOf(name);

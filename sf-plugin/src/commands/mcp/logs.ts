@@ -14,6 +14,7 @@ import {
   toCsv,
   type UsageSummary,
 } from '../../shared/eventLogs.js';
+import { renderApiUsageReport } from '../../shared/usageReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@forcegate/plugin-mcp', 'mcp.logs');
@@ -21,6 +22,8 @@ const messages = Messages.loadMessages('@forcegate/plugin-mcp', 'mcp.logs');
 export type LogsResult = UsageSummary & {
   /** Absolute path of the CSV written. */
   outputFile: string;
+  /** Absolute path of the HTML report written with --report. */
+  reportFile?: string;
   startDate: string;
   endDate: string;
   categories: string[];
@@ -57,6 +60,10 @@ export default class McpLogs extends SfCommand<LogsResult> {
       char: 'd',
       summary: messages.getMessage('flags.output-dir.summary'),
       default: '.',
+    }),
+    report: Flags.boolean({
+      summary: messages.getMessage('flags.report.summary'),
+      description: messages.getMessage('flags.report.description'),
     }),
   };
 
@@ -102,14 +109,21 @@ export default class McpLogs extends SfCommand<LogsResult> {
     const outputFile = join(dir, `ApiTotalUsage-${label}-${start}-to-${end}.csv`);
     await writeFile(outputFile, toCsv(columns.length ? columns : DEFAULT_COLUMNS, rows));
 
+    let reportFile: string | undefined;
+    if (flags.report) {
+      reportFile = join(dir, `ApiTotalUsage-${label}-${start}-to-${end}.html`);
+      await writeFile(reportFile, renderApiUsageReport(rows, { title: messages.getMessage('report.title', [label, start, end]) }));
+    }
+
     const summary = summarize(rows);
-    const result: LogsResult = { outputFile, startDate: start, endDate: end, categories, logFiles: files.length, rowsRead, ...summary };
+    const result: LogsResult = { outputFile, reportFile, startDate: start, endDate: end, categories, logFiles: files.length, rowsRead, ...summary };
     this.printSummary(result);
     return result;
   }
 
   private printSummary(r: LogsResult): void {
     this.logSuccess(messages.getMessage('success.written', [r.rows, r.categories.join(', '), r.outputFile]));
+    if (r.reportFile) this.logSuccess(messages.getMessage('success.report', [r.reportFile]));
     if (r.rows === 0) return;
     this.log();
     this.table({

@@ -48,6 +48,24 @@ describe('mcp logs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('--report writes a self-contained HTML report with the three charts and the failed calls', async () => {
+    const result = await McpLogs.run(['--target-org', testOrg.username, '--start-date', '2026-05-01', '--end-date', '2026-05-02', '--output-dir', dir, '--report']);
+    expect(result.reportFile).to.equal(join(dir, 'ApiTotalUsage-SALESFORCE_HOSTED_MCP-2026-05-01-to-2026-05-02.html'));
+    const html = readFileSync(result.reportFile!, 'utf8');
+    expect(html).to.match(/^<!doctype html>/i);
+    expect(html.match(/<svg\b[^>]*role="img"/g)).to.have.length(3);
+    expect(html).to.include('rep@forcegate.local').and.include('Opportunity');
+    // Self-contained: no script and nothing fetched from elsewhere.
+    expect(html).to.not.match(/<script|\bsrc=|<link/i);
+    // Values from the log are escaped, never markup.
+    expect(html).to.include('/v65.0/query, &quot;quoted&quot;');
+  });
+
+  it('writes no report without --report', async () => {
+    const result = await McpLogs.run(['--target-org', testOrg.username, '--start-date', '2026-05-01', '--end-date', '2026-05-02', '--output-dir', dir]);
+    expect(result.reportFile).to.equal(undefined);
+  });
+
   it('downloads the files of the range, keeps the MCP rows, writes one CSV and summarises it', async () => {
     const result = await McpLogs.run(['--target-org', testOrg.username, '--start-date', '2026-05-01', '--end-date', '2026-05-02', '--output-dir', dir]);
 
