@@ -49,8 +49,11 @@ const lines = [
   ...endpoints.map((e) => `  ${e.active ? 'active  ' : 'inactive'}  ${e.url}`),
   '',
   'Activate a server (as an admin):',
-  '  npx sf org login web --instance-url ' + local.url + ' --alias forcegate-local      # log in as admin@forcegate.local',
-  '  sf mcp server activate --name sobject-reads --target-org forcegate-local',
+  `  in Setup: ${local.url}/lightning/setup/McpServers/home      (log in as admin@forcegate.local)`,
+  '  or with the sf CLI and the ForceGate plugin:',
+  '    npm run build:plugin && npx sf plugins link sf-plugin --no-install',
+  `    npx sf org login web --instance-url ${local.url} --alias forcegate-local`,
+  '    npx sf mcp server activate --name sobject-reads --target-org forcegate-local',
   '',
   'Users (development only):',
   ...config.users.map((u) => `  ${u.persona.padEnd(10)} ${u.username.padEnd(28)} ${u.password}`),
@@ -74,8 +77,8 @@ const lines = [
     {
       mcpServers: {
         'forcegate-sobject-reads': {
-          command: 'npx',
-          args: ['forcegate-mcp', '--stdio', '--target-org', 'forcegate-local', '--server', 'platform/sobject-reads'],
+          command: 'node',
+          args: [join(projectDir, 'mcp-server', 'bin', 'forcegate-mcp.js'), '--stdio', '--target-org', 'forcegate-local', '--server', 'platform/sobject-reads'],
           cwd: projectDir,
         },
       },
