@@ -34,6 +34,9 @@ export class HttpFrontDoor {
   handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = Date.now();
     const requestId = randomBytes(12).toString('base64url');
+    // Read now: once a request is aborted (e.g. an oversized body) Node detaches req.socket, and the
+    // audit row must still be written with the caller's address.
+    const clientIp = req.socket?.remoteAddress?.replace(/^::ffff:/, '') ?? '';
     const rawUrl = req.url ?? '/';
     const url = new URL(rawUrl.replace(/^\/+/, '/'), this.org.baseUrl);
     const path = url.pathname.replace(/\/{2,}/g, '/');
@@ -67,7 +70,7 @@ export class HttpFrontDoor {
       atomic: <T>(fn: () => T, successStatus: number): T =>
         this.org.db.transaction(() => {
           const result = fn();
-          this.writeAudit(ctx, successStatus);
+          this.writeAudit(ctx, successStatus, clientIp);
           audit.written = true;
           return result;
         })(),
@@ -100,7 +103,7 @@ export class HttpFrontDoor {
     }
     if (isApi && ctx.session && !audit.written) {
       try {
-        this.writeAudit(ctx, reply.status ?? 200);
+        this.writeAudit(ctx, reply.status ?? 200, clientIp);
       } catch (err) {
         console.error('[local-org] audit write failed:', err);
         reply = errorReply(err);
@@ -124,7 +127,7 @@ export class HttpFrontDoor {
     return session;
   }
 
-  private writeAudit(ctx: RequestContext, status: number): void {
+  private writeAudit(ctx: RequestContext, status: number, clientIp: string): void {
     const s = ctx.session!;
     const options = String(ctx.req.headers['sforce-call-options'] ?? '');
     const client = /(?:^|,)\s*client=([^,]*)/.exec(options)?.[1]?.trim() ?? '';
@@ -144,7 +147,7 @@ export class HttpFrontDoor {
       connectedAppName: s.appName,
       clientName: client,
       category: clientCategory(s),
-      clientIp: ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+      clientIp,
     });
   }
 }

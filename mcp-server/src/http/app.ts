@@ -343,6 +343,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
 
+  // Errors raised before a handler runs (the SDK's JSON body parser: a body over its 100 kB limit,
+  // malformed JSON) would otherwise reach Express's default handler, which answers HTML with the
+  // stack trace (file paths, dependency versions). Answer JSON-RPC with the status and no detail.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
+    const status = e.status ?? e.statusCode ?? 500;
+    if (status >= 500) log(`${req.method} ${req.path}: ${(err as Error).stack ?? String(err)}`);
+    if (res.headersSent) return next(err);
+    const message = status === 413 ? 'Request body too large' : status === 400 ? 'Parse error' : status >= 500 ? 'Internal server error' : 'Bad request';
+    const code = status === 400 ? -32700 : status >= 500 ? -32603 : -32600;
+    res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+  });
+
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
