@@ -80,7 +80,8 @@ export class OrgTokenVerifier {
       this.checkAudience(memo.aud, resource);
       return this.authInfo(token, memo.caller, resource);
     }
-    if (token.split('.').length !== 3) {
+    // Compact JWS: three base64url segments. Opaque Salesforce tokens (`00D…!…`) may contain dots too.
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
       throw new InvalidTokenError('The access token is not a JWT. Enable "Issue JSON Web Token (JWT)-based access tokens" on the External Client App and request the mcp_api scope.');
     }
     let loaded;
