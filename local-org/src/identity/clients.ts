@@ -112,6 +112,8 @@ interface EcaParts {
 export class ClientRegistry {
   private cacheKey = '';
   private clients: OAuthClient[] = [];
+  /** Prepared once: the key is checked on every API request. */
+  private keyStatement?: { all(...params: unknown[]): unknown[] };
 
   constructor(private readonly org: OrgContext) {
     ensureIdentityTables(org.db);
@@ -143,9 +145,10 @@ export class ClientRegistry {
   }
 
   private metadataKey(): string {
-    const rows = this.org.db
-      .prepare(`SELECT type, full_name, last_modified_date, length(xml) AS size FROM _metadata WHERE type IN (${ECA_TYPES.map(() => '?').join(',')}) ORDER BY type, full_name`)
-      .all(...ECA_TYPES) as { type: string; full_name: string; last_modified_date: string; size: number }[];
+    this.keyStatement ??= this.org.db.prepare(
+      `SELECT type, full_name, last_modified_date, length(xml) AS size FROM _metadata WHERE type IN (${ECA_TYPES.map(() => '?').join(',')}) ORDER BY type, full_name`,
+    );
+    const rows = this.keyStatement.all(...ECA_TYPES) as { type: string; full_name: string; last_modified_date: string; size: number }[];
     return rows.map((r) => `${r.type}:${r.full_name}:${r.last_modified_date}:${r.size}`).join('|') || 'none';
   }
 

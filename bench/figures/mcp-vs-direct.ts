@@ -1,0 +1,150 @@
+/**
+ * P1 (soqlQuery through the MCP server vs the same query with jsforce) and P4 (50 concurrent users ×
+ * 20 calls, MCP vs direct) on one local org with 200 benchmark Accounts.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jsforce from 'jsforce';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startLocalOrg } from '../../local-org/src/local-org.ts';
+import { mcpToken, personaToken } from '../../local-org/test/helpers/oauth.ts';
+import { repoRoot } from '../../local-org/test/helpers/sf.ts';
+import { figure, interleave, median, p99, round, type BenchContext, type FigureSet } from '../lib.ts';
+import { activatePlatform, startChildServer } from './sessions.ts';
+
+const V = '66.0';
+export const QUERY = "SELECT Id, Name, Industry, AnnualRevenue FROM Account WHERE Name LIKE 'Bench P1 %' ORDER BY Name";
+const KEY = 'platform/sobject-reads';
+const USERS = ['rep@forcegate.local', 'rep2@forcegate.local', 'manager@forcegate.local', 'admin@forcegate.local', 'auditor@forcegate.local'];
+
+async function seed(orgUrl: string, adminToken: string, n: number): Promise<void> {
+  const conn = new jsforce.Connection({ instanceUrl: orgUrl, accessToken: adminToken, version: V });
+  for (let i = 0; i < n; i += 200) {
+    const batch = Array.from({ length: Math.min(200, n - i) }, (_, j) => ({
+      Name: `Bench P1 ${String(i + j).padStart(4, '0')}`,
+      Industry: 'Technology',
+      AnnualRevenue: (i + j) * 1000,
+    }));
+    const res = await conn.sobject('Account').create(batch, { allOrNone: true });
+    const failed = (Array.isArray(res) ? res : [res]).filter((r) => !r.success);
+    if (failed.length) throw new Error(`seeding failed: ${JSON.stringify(failed[0])}`);
+  }
+}
+
+async function mcpQuery(client: Client, expected: number): Promise<void> {
+  const res = await client.callTool({ name: 'soqlQuery', arguments: { q: QUERY } });
+  if (res.isError) throw new Error(`soqlQuery failed: ${JSON.stringify(res.content)}`);
+  const total = (res.structuredContent as { totalSize?: number } | undefined)?.totalSize;
+  if (total !== expected) throw new Error(`soqlQuery returned ${total} rows, expected ${expected}`);
+}
+
+async function directQuery(conn: jsforce.Connection, expected: number): Promise<void> {
+  const res = await conn.query(QUERY);
+  if (res.totalSize !== expected) throw new Error(`jsforce returned ${res.totalSize} rows, expected ${expected}`);
+}
+
+async function connect(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+/**
+ * The MCP server runs in its own process, as deployed (the org and the client share this one), so
+ * on a 2-core machine its work is not serialised with the org's on one event loop.
+ */
+export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
+  const local = await startLocalOrg({ port: 0, dataDir: ':memory:', projectDir: repoRoot });
+  const dir = mkdtempSync(join(tmpdir(), 'forcegate-bench-p1-'));
+  let child: ChildProcess | undefined;
+  const clients: Client[] = [];
+  try {
+    const rows = 200;
+    const admin = await personaToken(local.url, 'admin');
+    await activatePlatform(local.url, admin, 'platform_sobject_reads');
+    await seed(local.url, admin, rows);
+    const started = await startChildServer(local.url, join(dir, 'audit.jsonl'));
+    child = started.child;
+    const url = `${started.url}/platform/mcp/v1/${KEY}`;
+    const repToken = await mcpToken(local.url, 'rep@forcegate.local', { resource: url });
+    const client = await connect(url, repToken);
+    clients.push(client);
+    // Same user, same token, same org: the only difference is the MCP hop.
+    const conn = new jsforce.Connection({ instanceUrl: local.url, accessToken: repToken, version: V });
+
+    // ---- P1 --------------------------------------------------------------------------------------
+    const warm = ctx.quick ? 3 : 30;
+    const n = ctx.quick ? 10 : 400;
+    await interleave(warm, () => mcpQuery(client, rows), () => directQuery(conn, rows));
+    ctx.log(`P1: ${n} interleaved pairs`);
+    const p1 = await interleave(n, () => mcpQuery(client, rows), () => directQuery(conn, rows));
+    const medRatio = median(p1.a) / median(p1.b);
+    const p99Ratio = p99(p1.a) / p99(p1.b);
+
+    // ---- P4 --------------------------------------------------------------------------------------
+    const users = ctx.quick ? 5 : 50;
+    const calls = ctx.quick ? 2 : 20;
+    const rounds = ctx.quick ? 1 : 3;
+    ctx.log(`P4: minting ${users} tokens and opening ${users} sessions`);
+    const tokens: string[] = [];
+    for (let i = 0; i < users; i++) tokens.push(await mcpToken(local.url, USERS[i % USERS.length]!, { resource: url }));
+    const userClients: Client[] = [];
+    for (const token of tokens) userClients.push(await connect(url, token));
+    clients.push(...userClients);
+    const conns = tokens.map((t) => new jsforce.Connection({ instanceUrl: local.url, accessToken: t, version: V }));
+    // Row counts differ by user only if sharing hid Accounts; Account OWD is Read, so all see 200.
+    let mcpErrors = 0;
+    let directErrors = 0;
+    const runMcp = async (): Promise<number> => {
+      const t0 = performance.now();
+      await Promise.all(
+        userClients.map(async (c) => {
+          for (let i = 0; i < calls; i++) await mcpQuery(c, rows).catch(() => mcpErrors++);
+        }),
+      );
+      return performance.now() - t0;
+    };
+    const runDirect = async (): Promise<number> => {
+      const t0 = performance.now();
+      await Promise.all(
+        conns.map(async (c) => {
+          for (let i = 0; i < calls; i++) await directQuery(c, rows).catch(() => directErrors++);
+        }),
+      );
+      return performance.now() - t0;
+    };
+    let mcpMs = 0;
+    let directMs = 0;
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        directMs += await runDirect();
+        mcpMs += await runMcp();
+      } else {
+        mcpMs += await runMcp();
+        directMs += await runDirect();
+      }
+    }
+    const total = users * calls * rounds;
+    const mcpTput = total / (mcpMs / 1000);
+    const directTput = total / (directMs / 1000);
+    return {
+      figures: [
+        figure({ id: 'P1a', name: 'soqlQuery via MCP / jsforce direct, 200 rows — median ratio', measured: round(medRatio), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1.a), 2)} vs ${round(median(p1.b), 2)} ms, n=${n}` }),
+        figure({ id: 'P1b', name: 'soqlQuery via MCP / jsforce direct, 200 rows — p99 ratio', measured: round(p99Ratio), unit: '×', target: 1.25, kind: 'max', detail: `p99 ${round(p99(p1.a), 2)} vs ${round(p99(p1.b), 2)} ms` }),
+        figure({ id: 'P4a', name: `${users} concurrent users × ${calls} calls — MCP / direct throughput`, measured: round(mcpTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(mcpTput, 1)} vs ${round(directTput, 1)} calls/s, ${rounds} interleaved rounds` }),
+        figure({ id: 'P4b', name: `${users} concurrent users × ${calls} calls — errors (MCP + direct)`, measured: mcpErrors + directErrors, unit: 'errors', target: 0, kind: 'max', detail: `MCP ${mcpErrors}, direct ${directErrors} of ${total} each` }),
+      ],
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    await local.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
