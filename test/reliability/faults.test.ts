@@ -1,11 +1,9 @@
 /**
- * Faults between the MCP server and the org, through a small proxy of this test: the org answering
+ * Faults between the MCP server and the org, through the MCP server tests' fault proxy: the org answering
  * 503, not answering at all, or dropping the connection after it has applied a write. Each gives a
  * clear tool error within the bound, a write is never repeated (rows counted in the org's store), and
  * the server answers normally once the org does.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,60 +15,13 @@ import { mcpToken, personaToken } from '../../local-org/test/helpers/oauth.ts';
 import { repoRoot } from '../../local-org/test/helpers/sf.ts';
 import { startHttpServer, type RunningHttpServer } from '../../mcp-server/src/http/app.ts';
 import { AuditLog } from '../../mcp-server/src/audit/jsonl.ts';
+import { startFaultProxy, type FaultProxy } from '../../mcp-server/test/helpers/fault-proxy.ts';
 import { call } from '../security/helpers.ts';
-
-type Mode = 'pass' | '503' | 'hang' | 'drop-response';
-
-interface Proxy {
-  url: string;
-  mode: Mode;
-  close(): Promise<void>;
-}
-
-async function startProxy(target: string): Promise<Proxy> {
-  const to = new URL(target);
-  const sockets = new Set<Socket>();
-  const proxy: Proxy = { url: '', mode: 'pass', close: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    const mode = proxy.mode;
-    if (mode === 'hang') return;
-    if (mode === '503') {
-      req.resume();
-      res.writeHead(503, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify([{ errorCode: 'SERVER_UNAVAILABLE', message: 'The server is temporarily unavailable.' }]));
-      return;
-    }
-    const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (up) => {
-      if (mode === 'drop-response') {
-        // The org has done the work; the answer never arrives.
-        up.resume();
-        up.on('end', () => req.socket.destroy());
-        return;
-      }
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  return proxy;
-}
 
 describe('reliability: org faults (503, timeout, dropped connection)', function () {
   this.timeout(120_000);
   let org: LocalOrg;
-  let proxy: Proxy;
+  let proxy: FaultProxy;
   let mcp: RunningHttpServer;
   let client: Client;
   let audit: AuditLog;
@@ -79,7 +30,7 @@ describe('reliability: org faults (503, timeout, dropped connection)', function 
 
   before(async () => {
     org = await startLocalOrg({ port: 0, dataDir: ':memory:', projectDir: repoRoot });
-    proxy = await startProxy(org.url);
+    proxy = await startFaultProxy(org.url);
     audit = new AuditLog(join(mkdtempSync(join(tmpdir(), 'forcegate-faults-')), 'audit.jsonl'));
     mcp = await startHttpServer({ orgUrl: proxy.url, port: 0, audit, log: () => undefined, orgTimeoutMs: ORG_TIMEOUT_MS, activationTtlMs: 3_600_000, pollIntervalMs: 30_000 });
     const admin = await personaToken(org.url, 'admin');

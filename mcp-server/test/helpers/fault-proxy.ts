@@ -1,14 +1,15 @@
 /**
  * A network fault injector between the MCP server and the org (tests only): forwards every request
- * unchanged, or — on demand — holds requests without answering (a slow org) or refuses connections
- * (an org that is down). It never invents an answer.
+ * unchanged, or — on demand — holds requests without answering (a slow org), refuses connections
+ * (an org that is down), answers 503 (an org in maintenance), or lets the org do the work and then
+ * drops the connection before the answer arrives. It never invents a successful answer.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FaultProxy {
   url: string;
-  mode: 'pass' | 'hang' | 'down';
+  mode: 'pass' | 'hang' | 'down' | '503' | 'drop-response';
   close(): Promise<void>;
 }
 
@@ -21,10 +22,23 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
-    if (proxy.mode === 'hang') return; // never answers
+    const mode = proxy.mode;
+    if (mode === 'hang') return; // never answers
+    if (mode === '503') {
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify([{ errorCode: 'SERVER_UNAVAILABLE', message: 'The server is temporarily unavailable.' }]));
+      return;
+    }
     const upstream = request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
       (up) => {
+        if (mode === 'drop-response') {
+          // The org has done the work; the answer never arrives.
+          up.resume();
+          up.on('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
