@@ -32,6 +32,7 @@ Common:
   --poll-interval <s>      how often open servers are checked for changes (default 15, max 30)
   --activation-ttl <s>     how long activation state is cached (default 30)
   --session-idle <min>     idle sessions expire after this many minutes (default 30)
+  --rate-limit <n>         at most n tool calls per minute per user (HTTP; default: no limit)
 `;
 
 const { values } = parseArgs({
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     'poll-interval': { type: 'string', default: '15' },
     'activation-ttl': { type: 'string', default: '30' },
     'session-idle': { type: 'string', default: '30' },
+    'rate-limit': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -106,6 +108,7 @@ if (values.stdio) {
     pollIntervalMs: seconds(values['poll-interval']),
     activationTtlMs: seconds(values['activation-ttl']),
     sessionIdleMs: Number(values['session-idle']) * 60_000,
+    rateLimit: values['rate-limit'] ? { callsPerMinute: Number(values['rate-limit']) } : undefined,
   });
   console.log(
     [

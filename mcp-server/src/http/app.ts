@@ -26,6 +26,7 @@ import { OrgClient } from '../org/client.ts';
 import { OrgAuthError, OrgUnavailableError, describeError } from '../org/errors.ts';
 import { newestApiVersion } from '../org/discovery.ts';
 import { OrgSchemaCache } from '../org/schema-cache.ts';
+import { RateLimiter, type RateLimit } from '../limits/rate-limiter.ts';
 import { ForceGateMcpServer, type ToolRuntime } from '../mcp/server.ts';
 import { CatalogBuilder } from '../servers/catalog.ts';
 import { MCP_BASE, parseServerPath, type ServerRef } from '../servers/paths.ts';
@@ -60,6 +61,8 @@ export interface HttpServerOptions {
   pollIntervalMs?: number;
   /** Idle sessions are closed after this long (default 30 min). */
   sessionIdleMs?: number;
+  /** Per-user limit on tool calls (default: none). */
+  rateLimit?: RateLimit;
   log?: (message: string) => void;
 }
 
@@ -101,6 +104,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return orgFor(auth, opts);
     },
     scope: (caller) => `${orgKey}|${caller.userId}`,
+    rateLimiter: options.rateLimit ? new RateLimiter(options.rateLimit) : undefined,
   };
 
   const watcher = new ToolWatcher({

@@ -14,6 +14,7 @@ import type { Caller } from '../auth/verifier.ts';
 import type { OrgClient, OrgCallRecord } from '../org/client.ts';
 import { describeError } from '../org/errors.ts';
 import { OrgSchemaCache } from '../org/schema-cache.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { ToolSpec } from '../tools/types.ts';
 
 export const SERVER_VERSION = '0.1.0';
@@ -22,8 +23,10 @@ export const SERVER_VERSION = '0.1.0';
 export interface ToolRuntime {
   caller(auth: AuthInfo | undefined): Caller;
   org(auth: AuthInfo | undefined, opts: { onCall: (r: OrgCallRecord) => void; signal: AbortSignal }): OrgClient;
-  /** `<orgKey>|<userId>`: the cache scope of the caller's describes. */
+  /** `<orgKey>|<userId>`: the cache scope of the caller's describes (and the user's rate-limit bucket). */
   scope(caller: Caller): string;
+  /** Per-user limit on tool calls, when configured. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface ServerIdentity {
@@ -128,6 +131,16 @@ export class ForceGateMcpServer {
       }
       try {
         const caller = this.runtime.caller(extra.authInfo);
+        const admission = this.runtime.rateLimiter?.take(this.runtime.scope(caller));
+        if (admission && !admission.ok) {
+          if (record) record.errorCode = 'RATE_LIMITED';
+          const perMinute = this.runtime.rateLimiter!.limit.callsPerMinute;
+          return {
+            isError: true,
+            content: [{ type: 'text', text: `RATE_LIMITED: Too many tool calls for this user (limit ${perMinute} per minute). Retry after ${admission.retryAfterSeconds} seconds.` }],
+            _meta: { retryAfterSeconds: admission.retryAfterSeconds },
+          };
+        }
         const org = this.runtime.org(extra.authInfo, { onCall: (r) => record?.orgCalls.push(r), signal: extra.signal });
         const result = await spec.run(args, { org, caller, schema: new OrgSchemaCache(org, this.runtime.scope(caller)) });
         return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
