@@ -299,7 +299,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         orgFailure(res, err, resource, baseOf(req), ref);
         return;
       }
-      const server = new ForceGateMcpServer({ key: ref.key, label: resolution.label, description: resolution.description }, runtime, options.audit, 'http');
+      const server = new ForceGateMcpServer({ key: ref.key, label: resolution.label, description: resolution.description }, runtime, options.audit, 'http', false);
       server.sync(built.tools);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {

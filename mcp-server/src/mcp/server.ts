@@ -48,6 +48,8 @@ export class ForceGateMcpServer {
     private readonly runtime: ToolRuntime,
     private readonly audit: AuditLog,
     private readonly transportKind: 'http' | 'stdio',
+    /** Ask the user (MCP elicitation) before a destructive tool runs, when the client supports it. Off in stateless mode: no session carries the answer back. */
+    private readonly confirmDestructive = true,
   ) {
     this.mcp = new McpServer(
       { name: `forcegate/${identity.key}`, title: `ForceGate ${identity.label}`, version: SERVER_VERSION },
@@ -114,6 +116,33 @@ export class ForceGateMcpServer {
     return this.mcp.close();
   }
 
+  /**
+   * For a destructive tool and a client that declared the elicitation capability: asks the person to
+   * confirm. A decline, a cancel or a failed elicitation means no. Clients without elicitation run the
+   * tool as before (its destructiveHint tells them to confirm in their own UI).
+   */
+  private async confirmed(spec: ToolSpec, username: string): Promise<boolean> {
+    if (!this.confirmDestructive || spec.annotations?.readOnlyHint || !spec.annotations?.destructiveHint) return true;
+    if (!this.mcp.server.getClientCapabilities()?.elicitation?.form) return true;
+    try {
+      const answer = await this.mcp.server.elicitInput(
+        {
+          mode: 'form',
+          message: `${spec.title ?? spec.name} changes or deletes Salesforce data as ${username}. Run it?`,
+          requestedSchema: {
+            type: 'object',
+            properties: { confirm: { type: 'boolean', title: 'Run this tool', description: `Run ${spec.name} now` } },
+            required: ['confirm'],
+          },
+        },
+        { timeout: CONFIRMATION_TIMEOUT_MS },
+      );
+      return answer.action === 'accept' && answer.content?.confirm === true;
+    } catch {
+      return false;
+    }
+  }
+
   private register(spec: ToolSpec): RegisteredTool {
     const config = {
       title: spec.title,
@@ -141,6 +170,10 @@ export class ForceGateMcpServer {
             _meta: { retryAfterSeconds: admission.retryAfterSeconds },
           };
         }
+        if (!(await this.confirmed(spec, caller.username ?? caller.userId))) {
+          if (record) record.errorCode = 'NOT_CONFIRMED';
+          return { isError: true, content: [{ type: 'text', text: `NOT_CONFIRMED: The user did not confirm ${spec.name}; nothing was changed.` }] };
+        }
         const org = this.runtime.org(extra.authInfo, { onCall: (r) => record?.orgCalls.push(r), signal: extra.signal });
         const result = await spec.run(args, { org, caller, schema: new OrgSchemaCache(org, this.runtime.scope(caller)) });
         return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
@@ -153,6 +186,9 @@ export class ForceGateMcpServer {
     return this.mcp.registerTool(spec.name, config as never, handler as never);
   }
 }
+
+/** Bound on how long a confirmation may wait for the person at the client. */
+const CONFIRMATION_TIMEOUT_MS = 5 * 60_000;
 
 const definitions = new WeakMap<ToolSpec['inputSchema'], Record<string, unknown>>();
 
