@@ -72,6 +72,18 @@ export async function interleave(n: number, a: () => Promise<unknown>, b: () => 
   return { a: ta, b: tb };
 }
 
+/** Runs every function `n` times in rotating order (so none always goes first); returns a sample per function (ms). */
+export async function rotate(n: number, fns: (() => Promise<unknown>)[]): Promise<number[][]> {
+  const samples = fns.map((): number[] => []);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length;
+      samples[j]!.push(await time(fns[j]!));
+    }
+  }
+  return samples;
+}
+
 /** Counts HTTP requests an in-process server receives (the org), by path. */
 export class RequestCounter {
   private n = 0;

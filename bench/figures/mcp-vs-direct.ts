@@ -1,6 +1,10 @@
 /**
  * P1 (soqlQuery through the MCP server vs the same query with jsforce) and P4 (50 concurrent users ×
  * 20 calls, MCP vs direct) on one local org with 200 benchmark Accounts.
+ *
+ * A third arm measures the floor: the same jsforce calls through a bare pass-through HTTP proxy in its
+ * own process (bench/passthrough-proxy.ts). Any layer between client and org — MCP or not — pays at
+ * least that hop; P1c/P4c print it so P1a/P4a can be read against what is physically possible here.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,8 +16,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startLocalOrg } from '../../local-org/src/local-org.ts';
 import { mcpToken, personaToken } from '../../local-org/test/helpers/oauth.ts';
 import { repoRoot } from '../../local-org/test/helpers/sf.ts';
-import { figure, interleave, median, p99, round, type BenchContext, type FigureSet } from '../lib.ts';
-import { activatePlatform, startChildServer } from './sessions.ts';
+import { figure, median, p99, rotate, round, type BenchContext, type FigureSet } from '../lib.ts';
+import { activatePlatform, startChild, startChildServer } from './sessions.ts';
 
 const V = '66.0';
 export const QUERY = "SELECT Id, Name, Industry, AnnualRevenue FROM Account WHERE Name LIKE 'Bench P1 %' ORDER BY Name";
@@ -60,6 +64,7 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
   const local = await startLocalOrg({ port: 0, dataDir: ':memory:', projectDir: repoRoot });
   const dir = mkdtempSync(join(tmpdir(), 'forcegate-bench-p1-'));
   let child: ChildProcess | undefined;
+  let proxyChild: ChildProcess | undefined;
   const clients: Client[] = [];
   try {
     const rows = 200;
@@ -70,19 +75,23 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     child = started.child;
     const url = `${started.url}/platform/mcp/v1/${KEY}`;
     const repToken = await mcpToken(local.url, 'rep@forcegate.local', { resource: url });
+    const proxy = await startChild(join(repoRoot, 'bench/passthrough-proxy.ts'), [local.url]);
+    proxyChild = proxy.child;
     const client = await connect(url, repToken);
     clients.push(client);
-    // Same user, same token, same org: the only difference is the MCP hop.
+    // Same user, same token, same org: the only difference is the MCP hop (or the bare proxy hop).
     const conn = new jsforce.Connection({ instanceUrl: local.url, accessToken: repToken, version: V });
+    const proxied = new jsforce.Connection({ instanceUrl: proxy.url, accessToken: repToken, version: V });
 
     // ---- P1 --------------------------------------------------------------------------------------
     const warm = ctx.quick ? 3 : 30;
     const n = ctx.quick ? 10 : 400;
-    await interleave(warm, () => mcpQuery(client, rows), () => directQuery(conn, rows));
-    ctx.log(`P1: ${n} interleaved pairs`);
-    const p1 = await interleave(n, () => mcpQuery(client, rows), () => directQuery(conn, rows));
-    const medRatio = median(p1.a) / median(p1.b);
-    const p99Ratio = p99(p1.a) / p99(p1.b);
+    const arms = [() => mcpQuery(client, rows), () => directQuery(conn, rows), () => directQuery(proxied, rows)];
+    await rotate(warm, arms);
+    ctx.log(`P1: ${n} rotations of MCP / direct / bare proxy`);
+    const [p1Mcp, p1Direct, p1Proxy] = (await rotate(n, arms)) as [number[], number[], number[]];
+    const medRatio = median(p1Mcp) / median(p1Direct);
+    const p99Ratio = p99(p1Mcp) / p99(p1Direct);
 
     // ---- P4 --------------------------------------------------------------------------------------
     const users = ctx.quick ? 5 : 50;
@@ -95,6 +104,7 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     for (const token of tokens) userClients.push(await connect(url, token));
     clients.push(...userClients);
     const conns = tokens.map((t) => new jsforce.Connection({ instanceUrl: local.url, accessToken: t, version: V }));
+    const proxiedConns = tokens.map((t) => new jsforce.Connection({ instanceUrl: proxy.url, accessToken: t, version: V }));
     // Row counts differ by user only if sharing hid Accounts; Account OWD is Read, so all see 200.
     let mcpErrors = 0;
     let directErrors = 0;
@@ -107,10 +117,10 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
       );
       return performance.now() - t0;
     };
-    const runDirect = async (): Promise<number> => {
+    const runDirect = async (via: jsforce.Connection[]): Promise<number> => {
       const t0 = performance.now();
       await Promise.all(
-        conns.map(async (c) => {
+        via.map(async (c) => {
           for (let i = 0; i < calls; i++) await directQuery(c, rows).catch(() => directErrors++);
         }),
       );
@@ -118,31 +128,36 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     };
     let mcpMs = 0;
     let directMs = 0;
+    let proxyMs = 0;
     for (let r = 0; r < rounds; r++) {
-      if (r % 2 === 0) {
-        directMs += await runDirect();
-        mcpMs += await runMcp();
-      } else {
-        mcpMs += await runMcp();
-        directMs += await runDirect();
-      }
+      const order: (() => Promise<void>)[] = [
+        async () => void (mcpMs += await runMcp()),
+        async () => void (directMs += await runDirect(conns)),
+        async () => void (proxyMs += await runDirect(proxiedConns)),
+      ];
+      for (let k = 0; k < order.length; k++) await order[(r + k) % order.length]!();
     }
     const total = users * calls * rounds;
     const mcpTput = total / (mcpMs / 1000);
     const directTput = total / (directMs / 1000);
+    const proxyTput = total / (proxyMs / 1000);
     return {
       figures: [
-        figure({ id: 'P1a', name: 'soqlQuery via MCP / jsforce direct, 200 rows — median ratio', measured: round(medRatio), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1.a), 2)} vs ${round(median(p1.b), 2)} ms, n=${n}` }),
-        figure({ id: 'P1b', name: 'soqlQuery via MCP / jsforce direct, 200 rows — p99 ratio', measured: round(p99Ratio), unit: '×', target: 1.25, kind: 'max', detail: `p99 ${round(p99(p1.a), 2)} vs ${round(p99(p1.b), 2)} ms` }),
+        figure({ id: 'P1a', name: 'soqlQuery via MCP / jsforce direct, 200 rows — median ratio', measured: round(medRatio), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Mcp), 2)} vs ${round(median(p1Direct), 2)} ms, n=${n}; MCP costs ${round(median(p1Mcp) - median(p1Direct), 2)} ms over direct, ${round(median(p1Mcp) - median(p1Proxy), 2)} ms over the bare proxy` }),
+        figure({ id: 'P1b', name: 'soqlQuery via MCP / jsforce direct, 200 rows — p99 ratio', measured: round(p99Ratio), unit: '×', target: 1.25, kind: 'max', detail: `p99 ${round(p99(p1Mcp), 2)} vs ${round(p99(p1Direct), 2)} ms` }),
+        figure({ id: 'P1c', name: 'floor: jsforce through a bare pass-through proxy / jsforce direct — median ratio (no MCP; what any extra hop costs here)', measured: round(median(p1Proxy) / median(p1Direct)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Proxy), 2)} ms, p99 ratio ${round(p99(p1Proxy) / p99(p1Direct))}× (informational: shows whether P1a's target is reachable by any proxy on this org)` }),
         figure({ id: 'P4a', name: `${users} concurrent users × ${calls} calls — MCP / direct throughput`, measured: round(mcpTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(mcpTput, 1)} vs ${round(directTput, 1)} calls/s, ${rounds} interleaved rounds` }),
+        figure({ id: 'P4c', name: `floor: ${users} users × ${calls} calls through a bare pass-through proxy / direct — throughput`, measured: round(proxyTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(proxyTput, 1)} calls/s (informational: no MCP work at all)` }),
         figure({ id: 'P4b', name: `${users} concurrent users × ${calls} calls — errors (MCP + direct)`, measured: mcpErrors + directErrors, unit: 'errors', target: 0, kind: 'max', detail: `MCP ${mcpErrors}, direct ${directErrors} of ${total} each` }),
       ],
     };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child!.once('exit', r));
+    for (const c of [child, proxyChild]) {
+      if (c && c.exitCode === null) {
+        c.kill('SIGTERM');
+        await new Promise((r) => c.once('exit', r));
+      }
     }
     await local.close();
     rmSync(dir, { recursive: true, force: true });

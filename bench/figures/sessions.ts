@@ -28,16 +28,21 @@ export async function activatePlatform(orgUrl: string, adminToken: string, name:
 }
 
 export function startChildServer(orgUrl: string, auditFile: string): Promise<{ child: ChildProcess; url: string }> {
+  return startChild(join(repoRoot, 'mcp-server/src/cli.ts'), ['--org-url', orgUrl, '--port', '0', '--audit-log', auditFile, '--poll-interval', '30']);
+}
+
+/** Starts a TypeScript entry point in its own Node process and waits for its "ready at <url>" line. */
+export function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_CHILD_ARGS: extra node flags for the server process (e.g. --cpu-prof when profiling).
   const extra = (process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(repoRoot, 'mcp-server/src/cli.ts'), '--org-url', orgUrl, '--port', '0', '--audit-log', auditFile, '--poll-interval', '30'], {
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`MCP server did not start: ${out}${err}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}${err}`)), 60_000);
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -49,7 +54,7 @@ export function startChildServer(orgUrl: string, auditFile: string): Promise<{ c
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`MCP server exited (${code}): ${out}${err}`));
+      reject(new Error(`${script} exited (${code}): ${out}${err}`));
     });
   });
 }

@@ -3,6 +3,7 @@
  * through child relationships, up through lookups), create/update/delete, SOSL.
  */
 import { expect } from 'chai';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
@@ -14,9 +15,16 @@ describe('mcp-server: standard tools', function () {
   let h: Harness;
   let c: Client;
   let acme: string;
+  // The server does not re-validate its own structuredContent (the SDK's zod pass cost more than the
+  // rest of a 200-row call): every successful result here is checked against the listed outputSchema.
+  const outputValidators = new Map<string, ValidateFunction>();
   const call = async (name: string, args: Record<string, unknown>): Promise<Out> => {
     const r = await c.callTool({ name, arguments: args });
     expect(r.isError, `${name}: ${text(r)}`).to.not.equal(true);
+    const validate = outputValidators.get(name);
+    expect(validate, `${name} lists an outputSchema`).to.not.equal(undefined);
+    expect(validate!(r.structuredContent), `${name} structuredContent matches its outputSchema: ${JSON.stringify(validate!.errors)}`).to.equal(true);
+    expect(JSON.parse(text(r)), `${name}: the text block carries the same JSON`).to.deep.equal(r.structuredContent);
     return r.structuredContent as Out;
   };
   const soql = async (q: string): Promise<Out[]> => (await call('soqlQuery', { q })).records as Out[];
@@ -25,6 +33,8 @@ describe('mcp-server: standard tools', function () {
     h = await startHarness();
     await h.setActive('platform/sobject-all', true);
     c = await h.connect('admin', 'platform/sobject-all');
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    for (const tool of (await c.listTools()).tools) if (tool.outputSchema) outputValidators.set(tool.name, ajv.compile(tool.outputSchema));
     acme = ((await soql("SELECT Id FROM Account WHERE Name LIKE 'Acme%' LIMIT 1"))[0]!.Id as string);
   });
   after(async () => h?.close());
