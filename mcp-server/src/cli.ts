@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { AuditLog } from './audit/jsonl.ts';
 import { startHttpServer } from './http/app.ts';
 import { MCP_BASE } from './servers/paths.ts';
@@ -110,20 +111,39 @@ if (values.stdio) {
     sessionIdleMs: Number(values['session-idle']) * 60_000,
     rateLimit: values['rate-limit'] ? { callsPerMinute: Number(values['rate-limit']) } : undefined,
   });
+  // Behind a proxy (--public-url) the URL above is the public one; say where this process listens too
+  // (with --port 0 there is no other way to learn the port).
+  const bound = running.server.address() as AddressInfo;
+  const listening = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   console.log(
     [
       `ForceGate MCP server ready at ${running.url} for org ${values['org-url']} (API v${running.apiVersion}${values.stateless ? ', stateless' : ''})`,
+      ...(running.url === listening ? [] : [`  listening on ${listening}`]),
       ...STANDARD_SERVERS.map((s) => `  ${running.url}${MCP_BASE}/platform/${s.name}`),
       `  ${running.url}${MCP_BASE}/custom/<ServerApiName>`,
       `Audit log: ${auditFile}`,
     ].join('\n'),
   );
+  // SIGTERM/SIGINT drain: stop accepting connections, let the POSTs in flight (tool calls) finish —
+  // at most the org timeout plus a margin — then close. A replica taken out of a load balancer's pool
+  // then does not cut calls it has already started (a write the org applied but the client never heard of).
+  let inFlight = 0;
+  running.server.on('request', (req, res) => {
+    if (req.method !== 'POST') return;
+    inFlight++;
+    res.once('close', () => inFlight--);
+  });
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void running
-      .close()
+    running.server.close();
+    const deadline = Date.now() + seconds(values['org-timeout']) + 5_000;
+    void new Promise<void>((resolve) => {
+      const check = (): unknown => (inFlight <= 0 || Date.now() > deadline ? resolve() : setTimeout(check, 50));
+      check();
+    })
+      .then(() => running.close())
       .then(() => audit.close())
       .then(() => process.exit(0));
   };
