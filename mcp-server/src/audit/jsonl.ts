@@ -8,7 +8,7 @@
  * Calls are observed at the transport (JSON-RPC request in, response out), so nothing a tool does or
  * fails to do can skip its line.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
@@ -35,7 +35,12 @@ export interface AuditEntry {
 }
 
 export class AuditLog {
-  private stream?: WriteStream;
+  /**
+   * Lines are appended with a synchronous write before the response leaves (the tracker writes as the
+   * JSON-RPC response is sent): once a client has heard of a call, its line is in the file, even if
+   * the process is killed right after. A stream would buffer it in this process until a later tick.
+   */
+  private fd?: number;
   private lines = 0;
 
   constructor(
@@ -44,7 +49,7 @@ export class AuditLog {
   ) {
     if (file && file !== '-') {
       mkdirSync(dirname(file), { recursive: true });
-      this.stream = createWriteStream(file, { flags: 'a' });
+      this.fd = openSync(file, 'a');
     }
   }
 
@@ -55,21 +60,19 @@ export class AuditLog {
   write(entry: AuditEntry): void {
     this.lines++;
     const line = `${JSON.stringify(entry)}\n`;
-    if (this.stream) this.stream.write(line);
+    if (this.fd !== undefined) writeSync(this.fd, line);
     else if (this.file === '-') process.stderr.write(line);
   }
 
-  /** Resolves once every line written so far is on disk. */
+  /** Every line written so far is already in the file (writes are synchronous); kept for callers that wait. */
   flush(): Promise<void> {
-    const s = this.stream;
-    if (!s) return Promise.resolve();
-    return new Promise((resolve) => (s.writableNeedDrain ? s.once('drain', () => resolve()) : s.write('', () => resolve())));
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
-    const s = this.stream;
-    this.stream = undefined;
-    return s ? new Promise((resolve) => s.end(() => resolve())) : Promise.resolve();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return Promise.resolve();
   }
 }
 
