@@ -192,7 +192,8 @@ export class ApiCatalog {
     }
   }
 
-  private namedQueryParameters(apiIdentifier: string, operation?: string): Pick<CatalogAsset, 'parameters'> {
+  /** A named-query tool's parameters, and the query's own label and description (shown when the tool overrides neither). */
+  private namedQuery(apiIdentifier: string, operation?: string): Pick<CatalogAsset, 'parameters'> & { label?: string; description?: string } {
     const target = parseApiIdentifier(apiIdentifier, operation);
     if (target?.kind !== 'named-query') return {};
     const c = storedComponents(this.org.db, 'ApiNamedQuery').find((x) => x.fullName.toLowerCase() === target.queryName.toLowerCase());
@@ -200,6 +201,8 @@ export class ApiCatalog {
     try {
       const { body } = parseMetadataXml(c.xml, 'ApiNamedQuery');
       return {
+        label: text(body.masterLabel),
+        description: text(body.description),
         parameters: list<XmlNode>(body.apiNamedQueryParameters).map((p) => ({
           name: text(p.parameterName) ?? '',
           label: text(p.parameterLabel) ?? null,
@@ -223,23 +226,26 @@ export class ApiCatalog {
     const def = this.definition(server.name);
     if (!def) return [];
     return [
-      ...def.tools.map((t): CatalogAsset => ({
-        id: assetId(server.id, 'MCP_TOOL', t.toolName),
-        name: t.toolName,
-        label: t.toolTitle ?? t.toolName,
-        description: t.descriptionOverride ?? '',
-        kind: 'MCP_TOOL',
-        active: true,
-        toolName: t.toolName,
-        toolTitle: t.toolTitle ?? t.operation ?? t.toolName,
-        apiIdentifier: t.apiIdentifier,
-        apiSource: t.apiSource,
-        operation: t.operation,
-        descriptionOverride: t.descriptionOverride ?? null,
-        returnDirect: t.returnDirect,
-        annotations: { readOnly: t.readOnly, destructive: t.destructive, idempotent: t.idempotent, openWorld: t.openWorld },
-        ...this.namedQueryParameters(t.apiIdentifier, t.operation),
-      })),
+      ...def.tools.map((t): CatalogAsset => {
+        const { label, description, ...query } = this.namedQuery(t.apiIdentifier, t.operation);
+        return {
+          id: assetId(server.id, 'MCP_TOOL', t.toolName),
+          name: t.toolName,
+          label: t.toolTitle ?? label ?? t.toolName,
+          description: t.descriptionOverride ?? description ?? '',
+          kind: 'MCP_TOOL',
+          active: true,
+          toolName: t.toolName,
+          toolTitle: t.toolTitle ?? t.operation ?? t.toolName,
+          apiIdentifier: t.apiIdentifier,
+          apiSource: t.apiSource,
+          operation: t.operation,
+          descriptionOverride: t.descriptionOverride ?? null,
+          returnDirect: t.returnDirect,
+          annotations: { readOnly: t.readOnly, destructive: t.destructive, idempotent: t.idempotent, openWorld: t.openWorld },
+          ...query,
+        };
+      }),
       ...def.prompts.map((p): CatalogAsset => ({
         id: assetId(server.id, 'MCP_PROMPT', p.promptName),
         name: p.promptName,

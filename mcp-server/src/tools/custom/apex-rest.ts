@@ -50,12 +50,12 @@ export function apexRestTool(name: string, def: CustomToolDefinition, info: Apex
   if (wildcard) shape.path = z.string().regex(/^[A-Za-z0-9_.\-/]*$/, 'must be URL path segments').describe(`Replaces * in ${info.urlMapping}.`);
   shape.parameters = z.record(z.string()).optional().describe('Query string parameters.');
   if (info.method !== 'GET' && info.method !== 'DELETE') shape.body = z.record(z.unknown()).optional().describe('JSON request body.');
-  const title = def.toolTitle ?? `${info.className} ${info.method}`;
+  const title = def.toolTitle || `${info.className} ${info.method}`;
   const readOnly = def.readOnly ?? info.method === 'GET';
   return {
     name,
     title,
-    description: def.description ?? `Calls the Apex REST resource ${info.urlMapping} (${info.method}).`,
+    description: def.description || `Calls the Apex REST resource ${info.urlMapping} (${info.method}).`,
     inputSchema: z.object(shape).strict(),
     annotations: definitionAnnotations({ ...def, readOnly }, title),
     async run(args, { org }) {

@@ -32,12 +32,12 @@ export function definitionAnnotations(def: CustomToolDefinition, title: string |
 }
 
 export function invocableTool(name: string, def: CustomToolDefinition, kind: ActionKind, action: ActionDescribe): ToolSpec {
-  const title = def.toolTitle ?? action.label ?? action.name;
+  const title = def.toolTitle || action.label || action.name;
   const path = actionPath({ kind, name: action.name });
   return {
     name,
     title,
-    description: def.description ?? action.description ?? action.label ?? `${kind === 'apex' ? 'Apex action' : 'Flow'} ${action.name}`,
+    description: def.description || action.description || action.label || `${kind === 'apex' ? 'Apex action' : 'Flow'} ${action.name}`,
     inputSchema: inputObject(action.inputs),
     outputSchema: outputObject(action.outputs),
     annotations: definitionAnnotations(def, title),

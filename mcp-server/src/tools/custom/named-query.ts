@@ -52,7 +52,7 @@ export async function loadNamedQuery(org: OrgClient, name: string, asset?: Recor
       rec = records[0];
       if (rec) break;
     } catch (err) {
-      if (!(err instanceof OrgApiError) || err.status === 401) throw err;
+      if (!(err instanceof OrgApiError) || err.status === 401 || err.status >= 500) throw err;
       lastError = err;
     }
   }
@@ -87,11 +87,11 @@ export function namedQueryTool(name: string, def: CustomToolDefinition, q: Named
     const text = p.description ?? p.label;
     shape[p.name] = text ? value.describe(text) : value;
   }
-  const title = def.toolTitle ?? q.label ?? q.name;
+  const title = def.toolTitle || q.label || q.name;
   return {
     name,
     title,
-    description: def.description ?? q.description ?? q.label ?? `Named Query ${q.name}`,
+    description: def.description || q.description || q.label || `Named Query ${q.name}`,
     inputSchema: z.object(shape).strict(),
     outputSchema: z.object({ totalSize: z.number(), done: z.boolean(), records: z.array(z.object({}).passthrough()) }).passthrough(),
     annotations: definitionAnnotations({ ...def, readOnly: def.readOnly ?? true }, title),
