@@ -17,7 +17,7 @@ import { figure, median, openSession, RequestCounter, round, rpc, time, type Ben
 
 const SERVER = 'Bench_Catalog_200';
 
-function writeProject(dir: string, tools: number): void {
+export function writeProject(dir: string, tools: number): void {
   for (const f of ['sfdx-project.json', 'config', 'force-app', 'scripts']) cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
   const base = join(dir, 'force-app', 'main', 'default');
   mkdirSync(join(base, 'apiNamedQueries'), { recursive: true });
@@ -66,7 +66,7 @@ ${entries.join('\n')}
   );
 }
 
-async function activate(orgUrl: string, adminToken: string): Promise<void> {
+export async function activate(orgUrl: string, adminToken: string): Promise<void> {
   const base = `${orgUrl}/services/data/v66.0/tooling`;
   const headers = { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' };
   const q = await fetch(`${base}/query?q=${encodeURIComponent(`SELECT Id FROM McpServerDefinition WHERE DeveloperName = '${SERVER}'`)}`, { headers });

@@ -142,7 +142,10 @@ export class OrgTokenVerifier {
     if (err instanceof joseErrors.JWKSNoMatchingKey) return new InvalidTokenError('The access token was not signed by a key of this org');
     if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new InvalidTokenError('The access token signature is invalid');
     if (err instanceof joseErrors.JOSEAlgNotAllowed) return new InvalidTokenError('The access token uses an algorithm this server does not accept');
-    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
+    // The key set could not be fetched (no answer, a non-200 such as an org in maintenance answering
+    // 503, a body that is not JSON): the token may be fine, so this is not a 401 asking the client to
+    // sign in again. jose throws its base JOSEError (ERR_JOSE_GENERIC) only for the latter two.
+    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError) || err.code === 'ERR_JOSE_GENERIC') {
       return new ServerError(`Could not check the token against the org's keys: ${(err as Error).message}`);
     }
     return new InvalidTokenError(`The access token is invalid (${(err as Error).message})`);

@@ -34,6 +34,7 @@ import { ActivationUnknownError, ServerRegistry, type Resolution } from '../serv
 import { ToolWatcher } from '../servers/watcher.ts';
 import type { App, NextFunction, Request, RequestHandler, Response } from './express-types.ts';
 import { SessionStore, type McpSession } from './sessions.ts';
+import { answerToolsListFromCache, holdHeadersForFirstWrite } from './fast-paths.ts';
 
 export interface HttpServerOptions {
   /** The org: its My Domain URL (real org) or the local org's URL. */
@@ -101,6 +102,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     caller: (auth) => callerOf(auth),
     org: (auth, opts) => {
       if (!auth) throw new Error('no token on this request');
+      // Fail closed: on a request answered from the "seen active" grace no tool reaches the org (an org
+      // that fails the activation read may still answer the tool, for a server deactivated meanwhile).
+      const unconfirmed = (auth.extra as { activationUnconfirmed?: OrgUnavailableError } | undefined)?.activationUnconfirmed;
+      if (unconfirmed) {
+        throw new OrgUnavailableError(`${unconfirmed.message} Whether this server is still active cannot be confirmed, so no tool runs until the org answers.`, unconfirmed.kind);
+      }
       return orgFor(auth, opts);
     },
     scope: (caller) => `${orgKey}|${caller.userId}`,
@@ -210,6 +217,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const lastActive = new Map<string, { resolution: Resolution; at: number }>();
 
   const handleMcp = async (req: Request, res: Response): Promise<void> => {
+    const started = performance.now();
     const rest = ([] as string[]).concat((req.params as { rest?: string | string[] }).rest ?? []).join('/');
     const ref = parseServerPath(rest);
     if (!ref) {
@@ -234,6 +242,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const caller = callerOf(auth);
 
     const sessionId = req.get('mcp-session-id');
+    // A tools/call refused here because of the org (token rejected, activation unreadable, org
+    // unreachable) still gets its audit line: the caller is known, the JWT was verified.
+    const refuse = (err: unknown): void => {
+      auditRefusedCalls(options.audit, req.body, { caller, server: ref.key, sessionId, errorCode: refusalCode(err), started });
+      orgFailure(res, err, resource, baseOf(req), ref);
+    };
     let session: McpSession | undefined;
     if (sessionId) {
       session = sessions.get(sessionId);
@@ -253,12 +267,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       lastActive.set(ref.key, { resolution, at: Date.now() });
     } catch (err) {
       // The org is unreachable: a server seen active in the last minutes keeps answering, so the
-      // client gets a tool error naming the outage (every tool needs the org, nothing can leak).
+      // client gets a tool error naming the outage. Its tools make no org call on this request
+      // (runtime.org): the org might answer them while it cannot confirm the activation.
       const last = lastActive.get(ref.key);
       if (err instanceof OrgUnavailableError && last && last.resolution.status === 'active' && Date.now() - last.at < STALE_ACTIVATION_MS) {
         resolution = last.resolution;
+        req.auth = { ...auth, extra: { ...auth.extra, activationUnconfirmed: err } };
       } else {
-        orgFailure(res, err, resource, baseOf(req), ref);
+        refuse(err);
         return;
       }
     }
@@ -279,10 +295,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           session.fingerprint = next.fingerprint;
           session.stale = false;
         } catch (err) {
-          orgFailure(res, err, resource, baseOf(req), ref);
+          refuse(err);
           return;
         }
       }
+      const open = session;
+      if (answerToolsListFromCache(req, res, open.id, () => open.server.serializedListing())) return;
+      if (req.method === 'POST') holdHeadersForFirstWrite(res);
       await session.transport.handleRequest(req, res, req.body);
       return;
     }
@@ -296,7 +315,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       try {
         built = await catalogs.get(resolution, orgFor(auth), caller, orgKey);
       } catch (err) {
-        orgFailure(res, err, resource, baseOf(req), ref);
+        refuse(err);
         return;
       }
       const server = new ForceGateMcpServer({ key: ref.key, label: resolution.label, description: resolution.description }, runtime, options.audit, 'http', false);
@@ -319,7 +338,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     try {
       catalog = await catalogs.get(resolution, orgFor(auth), caller, orgKey);
     } catch (err) {
-      orgFailure(res, err, resource, baseOf(req), ref);
+      refuse(err);
       return;
     }
     if (catalog.skipped.length) {
@@ -396,6 +415,41 @@ function inactiveBody(r: Extract<Resolution, { status: 'inactive' | 'unknown' }>
     server: r.ref.key,
     message: r.status === 'unknown' ? r.reason : `${r.reason} ${activate}`,
   };
+}
+
+function refusalCode(err: unknown): string {
+  return err instanceof ActivationUnknownError ? 'MCP_SERVER_UNAVAILABLE' : describeError(err).errorCode;
+}
+
+/** One audit line per tools/call in a body the door refused after verifying the caller's token. */
+function auditRefusedCalls(
+  audit: AuditLog,
+  body: unknown,
+  ctx: { caller: Caller; server: string; sessionId: string | undefined; errorCode: string; started: number },
+): void {
+  for (const m of Array.isArray(body) ? body : [body]) {
+    const msg = m as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+    if (!msg || typeof msg !== 'object' || msg.method !== 'tools/call' || msg.id === undefined) continue;
+    const args = msg.params?.arguments && typeof msg.params.arguments === 'object' ? (msg.params.arguments as Record<string, unknown>) : {};
+    audit.write({
+      time: new Date().toISOString(),
+      event: 'tool_call',
+      userId: ctx.caller.userId,
+      username: ctx.caller.username ?? null,
+      clientId: ctx.caller.clientId,
+      server: ctx.server,
+      sessionId: ctx.sessionId ?? null,
+      transport: 'http',
+      tool: String(msg.params?.name ?? ''),
+      outcome: 'error',
+      errorCode: ctx.errorCode,
+      durationMs: Math.round((performance.now() - ctx.started) * 10) / 10,
+      orgCalls: 0,
+      orgRequestIds: [],
+      argumentNames: Object.keys(args),
+      ...(audit.options.logArguments ? { arguments: args } : {}),
+    });
+  }
 }
 
 function orgFailure(res: Response, err: unknown, resource: string, base: string, ref: ServerRef): void {

@@ -42,6 +42,8 @@ export class ForceGateMcpServer {
   private readonly registered = new Map<string, { signature: string; handle: RegisteredTool; definition: Tool }>();
   /** tools/list as last computed: JSON Schemas are converted once per tool version, not per request. */
   private listing?: { tools: Tool[] };
+  /** The same, serialised once (UTF-8 JSON of the result), for the HTTP fast path. */
+  private listingJson?: Buffer;
 
   constructor(
     readonly identity: ServerIdentity,
@@ -62,7 +64,7 @@ export class ForceGateMcpServer {
     );
     // The SDK's own tools/list handler converts every zod schema to JSON Schema on every request;
     // this one serves the same definitions, converted once per tool version.
-    this.mcp.server.setRequestHandler(ListToolsRequestSchema, () => (this.listing ??= { tools: [...this.registered.values()].map((r) => r.definition) }));
+    this.mcp.server.setRequestHandler(ListToolsRequestSchema, () => this.listTools());
   }
 
   /** Applies a catalog; returns whether the tool list changed. */
@@ -75,6 +77,7 @@ export class ForceGateMcpServer {
         reg.handle.remove();
         this.registered.delete(name);
         this.listing = undefined;
+        this.listingJson = undefined;
         changed = true;
       }
     }
@@ -83,8 +86,20 @@ export class ForceGateMcpServer {
       this.registered.set(spec.name, { signature: spec.signature ?? spec.name, handle: this.register(spec), definition: definitionOf(spec) });
       changed = true;
     }
-    if (changed) this.listing = undefined;
+    if (changed) {
+      this.listing = undefined;
+      this.listingJson = undefined;
+    }
     return changed;
+  }
+
+  /** The tools/list result as UTF-8 JSON, serialised once per catalog version. */
+  serializedListing(): Buffer {
+    return (this.listingJson ??= Buffer.from(JSON.stringify(this.listTools())));
+  }
+
+  private listTools(): { tools: Tool[] } {
+    return (this.listing ??= { tools: [...this.registered.values()].map((r) => r.definition) });
   }
 
   get toolNames(): string[] {

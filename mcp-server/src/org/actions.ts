@@ -113,7 +113,9 @@ async function fetchDescribes(org: OrgClient, refs: ActionRef[]): Promise<Descri
       try {
         return { ok: true as const, describe: normalise(await org.get<ActionDescribe>(actionPath(r))) };
       } catch (err) {
-        if (err instanceof OrgApiError && !(err.status === 401)) return { ok: false as const, error: err };
+        // The action refused (no access, unknown): that tool is left out. The org failing (5xx) fails
+        // the whole catalog instead, so no partial tool list is built and cached.
+        if (err instanceof OrgApiError && err.status !== 401 && err.status < 500) return { ok: false as const, error: err };
         throw err;
       }
     }),

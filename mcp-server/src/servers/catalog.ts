@@ -88,7 +88,8 @@ export class CatalogBuilder {
         tools.push({ ...spec, signature: `${JSON.stringify(t)}|${spec.signature ?? ''}` });
         used.add(name);
       } catch (err) {
-        if (err instanceof OrgApiError && err.status !== 401) skipped.push({ tool: label, reason: err.message });
+        // A tool the org refuses (4xx) is left out; the org failing (5xx) fails the catalog (no partial list).
+        if (err instanceof OrgApiError && err.status !== 401 && err.status < 500) skipped.push({ tool: label, reason: err.message });
         else throw err;
       }
     }

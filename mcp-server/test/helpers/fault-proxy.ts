@@ -10,6 +10,8 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface FaultProxy {
   url: string;
   mode: 'pass' | 'hang' | 'down' | '503' | 'drop-response';
+  /** When set, the fault applies only to requests whose path (with query) matches; the rest pass. */
+  only?: RegExp;
   close(): Promise<void>;
 }
 
@@ -18,11 +20,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   const proxy: FaultProxy = { url: '', mode: 'pass', close: async () => undefined };
   const server: Server = createServer((req, res) => {
-    if (proxy.mode === 'down') {
+    const mode = proxy.only && !proxy.only.test(req.url ?? '') ? 'pass' : proxy.mode;
+    if (mode === 'down') {
       req.socket.destroy();
       return;
     }
-    const mode = proxy.mode;
     if (mode === 'hang') return; // never answers
     if (mode === '503') {
       req.resume();
