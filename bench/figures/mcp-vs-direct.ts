@@ -20,6 +20,8 @@ import { figure, median, p99, rotate, round, type BenchContext, type FigureSet }
 import { activatePlatform, startChild, startChildServer } from './sessions.ts';
 
 const V = '66.0';
+/** A same-region round trip to a Salesforce org is tens of milliseconds; 50 ms is a middling one. */
+const ORG_RTT_MS = 50;
 export const QUERY = "SELECT Id, Name, Industry, AnnualRevenue FROM Account WHERE Name LIKE 'Bench P1 %' ORDER BY Name";
 const KEY = 'platform/sobject-reads';
 const USERS = ['rep@forcegate.local', 'rep2@forcegate.local', 'manager@forcegate.local', 'admin@forcegate.local', 'auditor@forcegate.local'];
@@ -65,6 +67,8 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
   const dir = mkdtempSync(join(tmpdir(), 'forcegate-bench-p1-'));
   let child: ChildProcess | undefined;
   let proxyChild: ChildProcess | undefined;
+  let farChild: ChildProcess | undefined;
+  let farMcpChild: ChildProcess | undefined;
   const clients: Client[] = [];
   try {
     const rows = 200;
@@ -92,6 +96,25 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     const [p1Mcp, p1Direct, p1Proxy] = (await rotate(n, arms)) as [number[], number[], number[]];
     const medRatio = median(p1Mcp) / median(p1Direct);
     const p99Ratio = p99(p1Mcp) / p99(p1Direct);
+
+    // ---- P1d: the same with the org at a realistic distance ------------------------------------
+    // A delay proxy adds ORG_RTT_MS to every org round trip, for both arms alike (the token is minted
+    // through it too, so the issuer both sides see is the proxy's URL). Informational: what the MCP
+    // hop costs a user whose org is a network away, not a figure from the issue.
+    const far = await startChild(join(repoRoot, 'bench/passthrough-proxy.ts'), [local.url, String(ORG_RTT_MS)]);
+    farChild = far.child;
+    const farServer = await startChildServer(far.url, join(dir, 'audit-far.jsonl'));
+    farMcpChild = farServer.child;
+    const farUrl = `${farServer.url}/platform/mcp/v1/${KEY}`;
+    const farToken = await mcpToken(far.url, 'rep@forcegate.local', { resource: farUrl });
+    const farClient = await connect(farUrl, farToken);
+    clients.push(farClient);
+    const farConn = new jsforce.Connection({ instanceUrl: far.url, accessToken: farToken, version: V });
+    const nFar = ctx.quick ? 4 : 60;
+    const farArms = [() => mcpQuery(farClient, rows), () => directQuery(farConn, rows)];
+    await rotate(2, farArms);
+    ctx.log(`P1d: ${nFar} rotations with ${ORG_RTT_MS} ms per org round trip`);
+    const [p1FarMcp, p1FarDirect] = (await rotate(nFar, farArms)) as [number[], number[]];
 
     // ---- P4 --------------------------------------------------------------------------------------
     const users = ctx.quick ? 5 : 50;
@@ -146,6 +169,7 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
         figure({ id: 'P1a', name: 'soqlQuery via MCP / jsforce direct, 200 rows — median ratio', measured: round(medRatio), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Mcp), 2)} vs ${round(median(p1Direct), 2)} ms, n=${n}; MCP costs ${round(median(p1Mcp) - median(p1Direct), 2)} ms over direct, ${round(median(p1Mcp) - median(p1Proxy), 2)} ms over the bare proxy` }),
         figure({ id: 'P1b', name: 'soqlQuery via MCP / jsforce direct, 200 rows — p99 ratio', measured: round(p99Ratio), unit: '×', target: 1.25, kind: 'max', detail: `p99 ${round(p99(p1Mcp), 2)} vs ${round(p99(p1Direct), 2)} ms` }),
         figure({ id: 'P1c', name: 'floor: jsforce through a bare pass-through proxy / jsforce direct — median ratio (no MCP; what any extra hop costs here)', measured: round(median(p1Proxy) / median(p1Direct)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Proxy), 2)} ms, p99 ratio ${round(p99(p1Proxy) / p99(p1Direct))}× (informational: shows whether P1a's target is reachable by any proxy on this org)` }),
+        figure({ id: 'P1d', name: `informational: P1a with the org ${ORG_RTT_MS} ms away (a delay proxy in front of it for both arms) — median ratio`, measured: round(median(p1FarMcp) / median(p1FarDirect)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1FarMcp), 2)} vs ${round(median(p1FarDirect), 2)} ms, n=${nFar}; not a figure from the issue: P1a is` }),
         figure({ id: 'P4a', name: `${users} concurrent users × ${calls} calls — MCP / direct throughput`, measured: round(mcpTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(mcpTput, 1)} vs ${round(directTput, 1)} calls/s, ${rounds} interleaved rounds` }),
         figure({ id: 'P4c', name: `floor: ${users} users × ${calls} calls through a bare pass-through proxy / direct — throughput`, measured: round(proxyTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(proxyTput, 1)} calls/s (informational: no MCP work at all)` }),
         figure({ id: 'P4b', name: `${users} concurrent users × ${calls} calls — errors (MCP + direct)`, measured: mcpErrors + directErrors, unit: 'errors', target: 0, kind: 'max', detail: `MCP ${mcpErrors}, direct ${directErrors} of ${total} each` }),
@@ -153,7 +177,7 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    for (const c of [child, proxyChild]) {
+    for (const c of [child, proxyChild, farChild, farMcpChild]) {
       if (c && c.exitCode === null) {
         c.kill('SIGTERM');
         await new Promise((r) => c.once('exit', r));
