@@ -35,6 +35,8 @@ export interface VerifierOptions {
   extraAudiences?: string[];
   clockToleranceSec?: number;
   discoveryTimeoutMs?: number;
+  /** Upper bound for fetching the org's key set (the server's org timeout; default 5 s). */
+  jwksTimeoutMs?: number;
   /** Remember verified tokens for up to a minute (default true; off for measuring the full check). */
   memoize?: boolean;
 }
@@ -62,7 +64,7 @@ export class OrgTokenVerifier {
       // jose caches the key set and refreshes it after 10 minutes; a token naming an unknown kid (key
       // rotation) makes it re-fetch the set, at most once a second (tokens with made-up kids cannot
       // make us hammer the org, nor delay a real rotation for long).
-      const jwks = createRemoteJWKSet(new URL(as.jwksUri), { cooldownDuration: 1000, cacheMaxAge: 600_000, timeoutDuration: 5000 });
+      const jwks = createRemoteJWKSet(new URL(as.jwksUri), { cooldownDuration: 1000, cacheMaxAge: 600_000, timeoutDuration: this.options.jwksTimeoutMs ?? 5000 });
       return { as, jwks };
     })();
     this.ready.catch(() => (this.ready = undefined));

@@ -85,7 +85,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const orgKey = orgUrl;
   const host = options.host ?? '127.0.0.1';
   const timeoutMs = options.orgTimeoutMs ?? 20_000;
-  const verifier = new OrgTokenVerifier({ orgUrl, extraAudiences: options.extraAudiences });
+  const verifier = new OrgTokenVerifier({ orgUrl, extraAudiences: options.extraAudiences, jwksTimeoutMs: timeoutMs });
   const as = await verifier.init().catch((err: Error) => {
     log(`the org's OpenID configuration is not available yet (${err.message}); will retry on the first request`);
     return undefined;

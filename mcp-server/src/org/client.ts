@@ -122,7 +122,7 @@ export class OrgClient {
         const e = err as Error & { code?: string };
         if (e.name === 'TimeoutError') {
           throw new OrgUnavailableError(
-            `The org at ${this.options.instanceUrl} did not answer ${method} ${url.pathname} within ${Math.round(this.options.timeoutMs / 1000)} s. The outcome is unknown${method === 'GET' ? '' : '; check the record before retrying'}.`,
+            `The org at ${this.options.instanceUrl} did not answer ${method} ${url.pathname} within ${seconds(this.options.timeoutMs)} s. The outcome is unknown${method === 'GET' ? '' : '; check the record before retrying'}.`,
             'timeout',
           );
         }
@@ -275,4 +275,9 @@ export const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 export function assertApiName(kind: string, value: string): string {
   if (!API_NAME.test(value)) throw new ToolInputError(`${kind} is not a valid API name: ${JSON.stringify(value)}`, 'INVALID_TYPE');
   return value;
+}
+
+/** `1.5`, `20`: a duration in seconds as people write it. */
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0)));
 }

@@ -57,7 +57,7 @@ describe('mcp-server: errors', function () {
       const r = await client.callTool({ name: 'soqlQuery', arguments: { q: 'SELECT Id FROM Account' } });
       const elapsed = performance.now() - t0;
       expect(r.isError).to.equal(true);
-      expect(text(r)).to.match(/^ORG_TIMEOUT: .*did not answer .* within 2 s/);
+      expect(text(r)).to.match(/^ORG_TIMEOUT: .*did not answer .* within 1.5 s/);
       expect(elapsed).to.be.below(5000);
     } finally {
       h.proxy!.mode = 'pass';
