@@ -91,7 +91,7 @@ describe('reliability: org faults (503, timeout, dropped connection)', function 
     proxy.mode = 'drop-response';
     const write = await create('fault drop');
     expect(write.isError).to.equal(true);
-    expect(write.text).to.match(/^ORG_UNREACHABLE: /);
+    expect(write.text).to.match(/^ORG_UNREACHABLE: .*may have applied this POST before the connection failed; check the record before retrying/);
     // Give a retry (there must be none) the time to land.
     await new Promise((r) => setTimeout(r, 300));
     expect(tasks('fault drop')).to.equal(1);

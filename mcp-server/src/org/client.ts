@@ -72,6 +72,9 @@ export interface QueryResult<R = Record<string, unknown>> {
   nextRecordsUrl?: string;
 }
 
+/** Connection errors that happen before a request is sent: the org never saw it. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 const REQUEST_ID_HEADERS = ['sforce-request-id', 'x-request-id', 'x-sfdc-request-id', 'request-id'];
 
 export class OrgClient {
@@ -132,7 +135,13 @@ export class OrgClient {
           retried = true;
           continue;
         }
-        throw new OrgUnavailableError(`Could not reach the org at ${this.options.instanceUrl} (${e.code ?? e.message}).`, 'network');
+        // A write whose connection failed after it was sent may have been applied: say so, so nobody
+        // retries it blindly. One that never got a connection was not.
+        const unsent = e.code !== undefined && NOT_SENT.has(e.code);
+        throw new OrgUnavailableError(
+          `Could not reach the org at ${this.options.instanceUrl} (${e.code ?? e.message}).${unsent ? '' : ` The org may have applied this ${method} before the connection failed; check the record before retrying.`}`,
+          'network',
+        );
       }
       const text = res.text;
       const requestId = REQUEST_ID_HEADERS.map((h) => res.headers.get(h)).find((v): v is string => !!v);
