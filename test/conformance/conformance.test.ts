@@ -18,7 +18,7 @@
  *   pass, or if a scenario appears that nobody has classified.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,50 @@ function readResults(dir: string): Map<string, Check[]> {
 // eslint-disable-next-line no-control-regex
 const tail = (s: string, n = 30): string => s.replace(/\x1B\[[0-9;]*m/g, '').trimEnd().split('\n').slice(-n).join('\n');
 
+/** One suite run against one server through the proxy; asserts the outcome scenario by scenario. */
+async function conformanceRun(o: { proxy: BearerProxy; key: string; out: string; baselineFile: string; baseline: string[]; applicable: string[] }): Promise<void> {
+  const { proxy, key, out, baselineFile, baseline, applicable } = o;
+  const path = `/platform/mcp/v1/${key}`;
+  const seenBefore = proxy.forwarded.length;
+  const { code, output } = await runConformance(['server', '--url', `${proxy.url}${path}`, '--suite', 'all', '--expected-failures', baselineFile, '-o', out]);
+  expect(code, `conformance CLI exit code (results in ${out}):\n${tail(output)}`).to.equal(0);
+  expect(output).to.include('Baseline check passed');
+
+  const results = readResults(out);
+  const ran = [...results.keys()];
+  // Every scenario of the suite is classified: applicable, incidental or baselined.
+  const unclassified = ran.filter((s) => !applicable.includes(s) && !INCIDENTAL.includes(s) && !baseline.includes(s));
+  expect(unclassified, 'scenarios nobody has classified (add to APPLICABLE or baseline.yml with a reason)').to.deep.equal([]);
+  for (const s of [...applicable, ...INCIDENTAL, ...baseline]) expect(ran, `scenario ${s} did not run`).to.include(s);
+
+  for (const s of applicable) {
+    const checks = results.get(s)!;
+    const bad = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
+    expect(bad.map((c) => `${c.id}: ${c.status} ${c.errorMessage ?? ''}`), `${s} on ${key}`).to.deep.equal([]);
+    expect(checks.filter((c) => c.status === 'SUCCESS').length, `${s} on ${key}: no successful check`).to.be.greaterThan(0);
+  }
+  for (const s of baseline) {
+    expect(
+      results.get(s)!.some((c) => c.status === 'FAILURE' || c.status === 'WARNING'),
+      `${s} passes on ${key}: remove it from baseline.yml`,
+    ).to.equal(true);
+  }
+
+  // tools-list passes on an empty list too: require tools, and the suite's tool-name rule.
+  const names = (results.get('tools-list')!.find((c) => c.id === 'tools-list')?.details?.tools ?? []) as string[];
+  expect(names.length, `${key}: tools seen by ${PERSONA}`).to.be.greaterThan(0);
+  for (const n of names) expect(n, `tool name on ${key}`).to.match(TOOL_NAME);
+
+  // The DNS-rebinding requests reached the real server with their Host unchanged and were refused
+  // by it (the proxy never answers on the server's behalf), although they carried a valid token.
+  const rebinding = proxy.forwarded.slice(seenBefore).filter((f) => f.host === 'evil.example.com');
+  expect(rebinding.length, 'requests with Host evil.example.com').to.be.greaterThan(0);
+  for (const f of rebinding) {
+    expect(f.authorized).to.equal(true);
+    expect(f.status, `${f.method} ${f.path} with Host evil.example.com`).to.be.within(400, 499);
+  }
+}
+
 describe('conformance: @modelcontextprotocol/conformance server scenarios', function () {
   this.timeout(120_000);
   let h: Harness;
@@ -162,46 +206,46 @@ describe('conformance: @modelcontextprotocol/conformance server scenarios', func
 
   for (const key of SERVERS) {
     it(`${key}: every applicable scenario passes; only baselined scenarios fail`, async () => {
-      const path = `/platform/mcp/v1/${key}`;
-      const out = join(outRoot, key.replace('/', '_'));
-      const seenBefore = proxy.forwarded.length;
-      const { code, output } = await runConformance(['server', '--url', `${proxy.url}${path}`, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
-      expect(code, `conformance CLI exit code (results in ${out}):\n${tail(output)}`).to.equal(0);
-      expect(output).to.include('Baseline check passed');
-
-      const results = readResults(out);
-      const ran = [...results.keys()];
-      // Every scenario of the suite is classified: applicable, incidental or baselined.
-      const unclassified = ran.filter((s) => !APPLICABLE.includes(s) && !INCIDENTAL.includes(s) && !baseline.includes(s));
-      expect(unclassified, 'scenarios nobody has classified (add to APPLICABLE or baseline.yml with a reason)').to.deep.equal([]);
-      for (const s of [...APPLICABLE, ...INCIDENTAL, ...baseline]) expect(ran, `scenario ${s} did not run`).to.include(s);
-
-      for (const s of APPLICABLE) {
-        const checks = results.get(s)!;
-        const bad = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
-        expect(bad.map((c) => `${c.id}: ${c.status} ${c.errorMessage ?? ''}`), `${s} on ${key}`).to.deep.equal([]);
-        expect(checks.filter((c) => c.status === 'SUCCESS').length, `${s} on ${key}: no successful check`).to.be.greaterThan(0);
-      }
-      for (const s of baseline) {
-        expect(
-          results.get(s)!.some((c) => c.status === 'FAILURE' || c.status === 'WARNING'),
-          `${s} passes on ${key}: remove it from baseline.yml`,
-        ).to.equal(true);
-      }
-
-      // tools-list passes on an empty list too: require tools, and the suite's tool-name rule.
-      const names = (results.get('tools-list')!.find((c) => c.id === 'tools-list')?.details?.tools ?? []) as string[];
-      expect(names.length, `${key}: tools seen by ${PERSONA}`).to.be.greaterThan(0);
-      for (const n of names) expect(n, `tool name on ${key}`).to.match(TOOL_NAME);
-
-      // The DNS-rebinding requests reached the real server with their Host unchanged and were refused
-      // by it (the proxy never answers on the server's behalf), although they carried a valid token.
-      const rebinding = proxy.forwarded.slice(seenBefore).filter((f) => f.host === 'evil.example.com');
-      expect(rebinding.length, 'requests with Host evil.example.com').to.be.greaterThan(0);
-      for (const f of rebinding) {
-        expect(f.authorized).to.equal(true);
-        expect(f.status, `${f.method} ${f.path} with Host evil.example.com`).to.be.within(400, 499);
-      }
+      await conformanceRun({ proxy, key, out: join(outRoot, key.replace('/', '_')), baselineFile: BASELINE, baseline, applicable: APPLICABLE });
     });
   }
 });
+
+/**
+ * `--stateless` (scale-out mode: no session, a fresh server per POST, no GET stream). The same suite on
+ * sobject-all; the one scenario that needs a session — concurrent SSE streams on one session — is
+ * added to the baseline for this run only.
+ */
+describe('conformance: the same suite against a --stateless server', function () {
+  this.timeout(120_000);
+  let h: Harness;
+  let proxy: BearerProxy;
+  let outRoot: string;
+  const key = 'platform/sobject-all';
+  const extra = 'server-sse-multiple-streams';
+  const baseline = [...readBaseline(), extra];
+  const applicable = APPLICABLE.filter((s) => s !== extra);
+
+  before(async () => {
+    h = await startHarness({ stateless: true });
+    await h.setActive(key, true);
+    proxy = await startBearerProxy(h.mcp.url);
+    const path = `/platform/mcp/v1/${key}`;
+    proxy.setToken(path, await mcpToken(h.org.url, PERSONA, { resource: `${proxy.url}${path}` }));
+    outRoot = mkdtempSync(join(tmpdir(), 'forcegate-conformance-stateless-'));
+    writeFileSync(
+      join(outRoot, 'baseline.yml'),
+      `${readFileSync(BASELINE, 'utf8').trimEnd()}\n  # stateless: no session, so no concurrent SSE streams on one (each POST is answered as JSON by its own server)\n  - ${extra}\n`,
+    );
+  });
+  after(async () => {
+    await proxy?.close();
+    await h?.close();
+    if (outRoot) rmSync(outRoot, { recursive: true, force: true });
+  });
+
+  it(`${key} (stateless): every applicable scenario passes; only baselined scenarios fail`, async () => {
+    await conformanceRun({ proxy, key, out: join(outRoot, 'results'), baselineFile: join(outRoot, 'baseline.yml'), baseline, applicable });
+  });
+});
+
