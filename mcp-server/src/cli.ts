@@ -128,16 +128,20 @@ if (values.stdio) {
   // at most the org timeout plus a margin — then close. A replica taken out of a load balancer's pool
   // then does not cut calls it has already started (a write the org applied but the client never heard of).
   let inFlight = 0;
-  running.server.on('request', (req, res) => {
+  let stopping = false;
+  running.server.prependListener('request', (req, res) => {
+    // While draining, every answer closes its connection: a kept-alive client (or a proxy's upstream
+    // pool) must not send its next call on a connection that is about to be cut.
+    if (stopping && !res.headersSent) res.setHeader('Connection', 'close');
     if (req.method !== 'POST') return;
     inFlight++;
     res.once('close', () => inFlight--);
   });
-  let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     running.server.close();
+    running.server.closeIdleConnections();
     const deadline = Date.now() + seconds(values['org-timeout']) + 5_000;
     void new Promise<void>((resolve) => {
       const check = (): unknown => (inFlight <= 0 || Date.now() > deadline ? resolve() : setTimeout(check, 50));

@@ -57,11 +57,23 @@ export class AuditLog {
     return this.lines;
   }
 
+  /** Lines that could not be written (disk full, I/O error): each was reported on stderr. */
+  failures = 0;
+
   write(entry: AuditEntry): void {
     this.lines++;
     const line = `${JSON.stringify(entry)}\n`;
-    if (this.fd !== undefined) writeSync(this.fd, line);
-    else if (this.file === '-') process.stderr.write(line);
+    if (this.fd !== undefined) {
+      // Never throws into the caller: the line is written as the call's answer goes out, and an answer
+      // lost to a full disk would leave the client retrying a call that already ran.
+      try {
+        const bytes = Buffer.from(line);
+        for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off);
+      } catch (err) {
+        this.failures++;
+        process.stderr.write(`forcegate-mcp: AUDIT LOG WRITE FAILED (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}) for ${this.file}; the line was: ${line}`);
+      }
+    } else if (this.file === '-') process.stderr.write(line);
   }
 
   /** Every line written so far is already in the file (writes are synchronous); kept for callers that wait. */

@@ -252,10 +252,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (sessionId) {
       session = sessions.get(sessionId);
       if (!session || session.ref.key !== ref.key) {
+        auditRefusedCalls(options.audit, req.body, { caller, server: ref.key, sessionId, errorCode: 'SESSION_NOT_FOUND', started });
         res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found; initialize a new session' }, id: null });
         return;
       }
       if (session.userId !== caller.userId) {
+        auditRefusedCalls(options.audit, req.body, { caller, server: ref.key, sessionId, errorCode: 'SESSION_OF_ANOTHER_USER', started });
         res.status(403).json({ jsonrpc: '2.0', error: { code: -32003, message: 'This session belongs to another user' }, id: null });
         return;
       }
@@ -280,6 +282,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (resolution.status !== 'active') {
       if (session) await sessions.close(session);
+      auditRefusedCalls(options.audit, req.body, {
+        caller,
+        server: ref.key,
+        sessionId,
+        errorCode: resolution.status === 'inactive' ? 'MCP_SERVER_INACTIVE' : 'MCP_SERVER_NOT_FOUND',
+        started,
+      });
       notFound(res, inactiveBody(resolution));
       return;
     }
@@ -300,7 +309,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         }
       }
       const open = session;
-      if (answerToolsListFromCache(req, res, open.id, () => open.server.serializedListing())) return;
+      // Only while the session is still open (it may have been closed during the awaits above; the
+      // SDK then answers 404).
+      if (sessions.get(open.id) === open && answerToolsListFromCache(req, res, open.id, () => open.server.serializedListing())) return;
       if (req.method === 'POST') holdHeadersForFirstWrite(res);
       await session.transport.handleRequest(req, res, req.body);
       return;
@@ -331,6 +342,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
 
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+      auditRefusedCalls(options.audit, req.body, { caller, server: ref.key, sessionId, errorCode: 'NO_SESSION', started });
       res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid Mcp-Session-Id; send initialize first' }, id: null });
       return;
     }
@@ -427,7 +439,8 @@ function auditRefusedCalls(
   body: unknown,
   ctx: { caller: Caller; server: string; sessionId: string | undefined; errorCode: string; started: number },
 ): void {
-  for (const m of Array.isArray(body) ? body : [body]) {
+  // A batch is bounded by the body size; the SDK would not take more than 100 messages either.
+  for (const m of (Array.isArray(body) ? body : [body]).slice(0, 100)) {
     const msg = m as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
     if (!msg || typeof msg !== 'object' || msg.method !== 'tools/call' || msg.id === undefined) continue;
     const args = msg.params?.arguments && typeof msg.params.arguments === 'object' ? (msg.params.arguments as Record<string, unknown>) : {};

@@ -4,7 +4,7 @@
  * Orgs without `/composite/batch` fall back to `/composite`, then to single GETs.
  */
 import type { OrgClient } from './client.ts';
-import { OrgApiError } from './errors.ts';
+import { OrgApiError, isOrgUnavailable } from './errors.ts';
 import { TtlCache } from './cache.ts';
 
 export interface ActionParameter {
@@ -113,9 +113,10 @@ async function fetchDescribes(org: OrgClient, refs: ActionRef[]): Promise<Descri
       try {
         return { ok: true as const, describe: normalise(await org.get<ActionDescribe>(actionPath(r))) };
       } catch (err) {
-        // The action refused (no access, unknown): that tool is left out. The org failing (5xx) fails
-        // the whole catalog instead, so no partial tool list is built and cached.
-        if (err instanceof OrgApiError && err.status !== 401 && err.status < 500) return { ok: false as const, error: err };
+        // The action refused (no access, unknown) or broke on its own (500): that tool is left out. The
+        // org being unavailable (502/503/504) fails the whole catalog instead, so no partial tool list
+        // is built and cached.
+        if (err instanceof OrgApiError && err.status !== 401 && !isOrgUnavailable(err.status)) return { ok: false as const, error: err };
         throw err;
       }
     }),

@@ -6,7 +6,7 @@
  * from the sf CLI's stored auth of the one local user (stdio mode). There is no other constructor
  * input that could carry a credential, and nothing here caches tokens.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { OrgApiError, OrgAuthError, OrgUnavailableError, ToolInputError, parseErrorBody } from './errors.ts';
 
@@ -137,7 +137,7 @@ export class OrgClient {
         }
         // A write whose connection failed after it was sent may have been applied: say so, so nobody
         // retries it blindly. One that never got a connection was not.
-        const unsent = e.code !== undefined && NOT_SENT.has(e.code);
+        const unsent = method === 'GET' || (e.code !== undefined && NOT_SENT.has(e.code));
         throw new OrgUnavailableError(
           `Could not reach the org at ${this.options.instanceUrl} (${e.code ?? e.message}).${unsent ? '' : ` The org may have applied this ${method} before the connection failed; check the record before retrying.`}`,
           'network',
@@ -217,7 +217,9 @@ export class OrgClient {
  * request) cost the MCP server more CPU per tool call than the rest of the call (bench P1/P4). Redirects
  * are not followed (as with `redirect: 'manual'` before): an org that redirects is answered as an error.
  */
-const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' } as const;
+// `timeout` closes a kept-alive socket after 4 s idle (Node applies it to free sockets only), before a
+// server's usual 5 s keep-alive timeout can close it under a write just sent on it.
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo', timeout: 4_000 } as const;
 const httpAgent = new HttpAgent(AGENT_OPTIONS);
 const httpsAgent = new HttpsAgent(AGENT_OPTIONS);
 
@@ -243,19 +245,30 @@ function send(
     const https = url.protocol === 'https:';
     const headers = opts.body !== undefined ? { ...opts.headers, 'Content-Length': String(Buffer.byteLength(opts.body)) } : opts.headers;
     let settled = false;
+    let req: ClientRequest | undefined;
     const finish = (err: Error | undefined, value?: RawResponse): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
-        req.destroy();
+        req?.destroy();
         reject(err);
       } else resolve(value!);
     };
     const onAbort = (): void => finish(namedError('AbortError', 'aborted'));
+    try {
+      req = (https ? httpsRequest : httpRequest)(url, { method: opts.method, headers, agent: https ? httpsAgent : httpAgent }, onResponse);
+    } catch (err) {
+      return reject(err as Error); // e.g. a header value Node refuses: nothing was sent
+    }
+    // Declared after the request so a synchronous throw above leaves no timer behind; `finish` only
+    // runs from later events.
     const timer = setTimeout(() => finish(namedError('TimeoutError', 'timeout')), opts.timeoutMs);
-    const req = (https ? httpsRequest : httpRequest)(url, { method: opts.method, headers, agent: https ? httpsAgent : httpAgent }, (res: IncomingMessage) => {
+    function onResponse(res: IncomingMessage): void {
+      // No Accept-Encoding is sent; a compressed body would be read as garbled text.
+      const encoding = res.headers['content-encoding'];
+      if (encoding && encoding !== 'identity') return finish(namedError('Error', `unexpected Content-Encoding ${encoding}`));
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => finish(e));
@@ -264,7 +277,7 @@ function send(
         if (!res.complete) return finish(namedError('Error', 'connection closed before the response ended'));
         finish(undefined, { status: res.statusCode ?? 0, headers: new ResponseHeaders(res.headers), text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8') });
       });
-    });
+    }
     req.on('error', (e) => finish(e));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(opts.body);

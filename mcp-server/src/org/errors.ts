@@ -12,6 +12,11 @@ export interface OrgErrorItem {
 }
 
 /** The org answered with an error status (FLS, sharing, validation, limits, bad SOQL, …). */
+/** Statuses that mean the org (or a proxy in front of it) is unavailable, not that a request was wrong. */
+export function isOrgUnavailable(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
 export class OrgApiError extends Error {
   constructor(
     readonly status: number,

@@ -9,7 +9,7 @@ import type { Caller } from '../auth/verifier.ts';
 import { describeActions, refKey, type ActionRef, type DescribeOutcome } from '../org/actions.ts';
 import { TtlCache } from '../org/cache.ts';
 import type { OrgClient } from '../org/client.ts';
-import { OrgApiError } from '../org/errors.ts';
+import { OrgApiError, isOrgUnavailable } from '../org/errors.ts';
 import { apexRestTool, loadApexRest } from '../tools/custom/apex-rest.ts';
 import { invocableTool } from '../tools/custom/invocable.ts';
 import { loadNamedQuery, namedQueryTool } from '../tools/custom/named-query.ts';
@@ -88,8 +88,9 @@ export class CatalogBuilder {
         tools.push({ ...spec, signature: `${JSON.stringify(t)}|${spec.signature ?? ''}` });
         used.add(name);
       } catch (err) {
-        // A tool the org refuses (4xx) is left out; the org failing (5xx) fails the catalog (no partial list).
-        if (err instanceof OrgApiError && err.status !== 401 && err.status < 500) skipped.push({ tool: label, reason: err.message });
+        // A tool the org refuses (4xx) or fails on by itself (500) is left out; the org being unavailable
+        // (502/503/504) fails the catalog (no partial list).
+        if (err instanceof OrgApiError && err.status !== 401 && !isOrgUnavailable(err.status)) skipped.push({ tool: label, reason: err.message });
         else throw err;
       }
     }

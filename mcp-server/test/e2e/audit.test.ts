@@ -84,4 +84,39 @@ describe('mcp-server: audit', function () {
     // Tool calls plus activation/catalog reads made with the rep's token: at least one row per tool org call.
     expect(forceGateRows).to.be.at.least(repOrgCalls);
   });
+
+  it('tool calls refused at the door (unknown session, another user\'s session, no session, inactive server) still get a line', async () => {
+    const url = h.serverUrl('platform/sobject-all');
+    const post = async (token: string, sid: string, id: number): Promise<number> => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(sid ? { 'mcp-session-id': sid } : {}), 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'getUserInfo', arguments: {} } }),
+      });
+      await res.text();
+      return res.status;
+    };
+    const rep = await h.connect('rep@forcegate.local', 'platform/sobject-all');
+    const sid = (rep.transport as unknown as { sessionId: string }).sessionId;
+    const rep2Token = await h.token('rep2@forcegate.local');
+    const before = (await h.auditLines()).length;
+    expect(await post(await h.token('rep@forcegate.local'), 'no-such-session', 1)).to.equal(404);
+    expect(await post(rep2Token, sid, 2)).to.equal(403);
+    expect(await post(rep2Token, '', 3)).to.equal(400);
+    await h.setActive('platform/sobject-all', false);
+    try {
+      // The activation cache of the harness lives 1 s.
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(await post(rep2Token, '', 4)).to.equal(404);
+    } finally {
+      await h.setActive('platform/sobject-all', true);
+    }
+    const lines = (await h.auditLines()).slice(before);
+    expect(lines.map((l) => [l.username, l.tool, l.outcome, l.errorCode, l.orgCalls])).to.deep.equal([
+      ['rep@forcegate.local', 'getUserInfo', 'error', 'SESSION_NOT_FOUND', 0],
+      ['rep2@forcegate.local', 'getUserInfo', 'error', 'SESSION_OF_ANOTHER_USER', 0],
+      ['rep2@forcegate.local', 'getUserInfo', 'error', 'NO_SESSION', 0],
+      ['rep2@forcegate.local', 'getUserInfo', 'error', 'MCP_SERVER_INACTIVE', 0],
+    ]);
+  });
 });

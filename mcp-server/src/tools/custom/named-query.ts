@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { soqlString, type OrgClient } from '../../org/client.ts';
-import { OrgApiError } from '../../org/errors.ts';
+import { OrgApiError, isOrgUnavailable } from '../../org/errors.ts';
 import type { CustomToolDefinition } from '../../servers/registry.ts';
 import type { ToolSpec } from '../types.ts';
 import { definitionAnnotations } from './invocable.ts';
@@ -52,7 +52,7 @@ export async function loadNamedQuery(org: OrgClient, name: string, asset?: Recor
       rec = records[0];
       if (rec) break;
     } catch (err) {
-      if (!(err instanceof OrgApiError) || err.status === 401 || err.status >= 500) throw err;
+      if (!(err instanceof OrgApiError) || err.status === 401 || isOrgUnavailable(err.status)) throw err;
       lastError = err;
     }
   }
