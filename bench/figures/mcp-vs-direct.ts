@@ -52,6 +52,18 @@ async function directQuery(conn: jsforce.Connection, expected: number): Promise<
   if (res.totalSize !== expected) throw new Error(`jsforce returned ${res.totalSize} rows, expected ${expected}`);
 }
 
+/** The same call as raw JSON-RPC to bench/minimal-mcp.ts (the floor of an MCP answer, no SDK). */
+async function minimalQuery(url: string, token: string, expected: number): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'soqlQuery', arguments: { q: QUERY } } }),
+  });
+  const msg = (await res.json()) as { result?: { structuredContent?: { totalSize?: number } } };
+  const total = msg.result?.structuredContent?.totalSize;
+  if (total !== expected) throw new Error(`minimal MCP returned ${total} rows, expected ${expected}`);
+}
+
 async function connect(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
@@ -67,6 +79,7 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
   const dir = mkdtempSync(join(tmpdir(), 'forcegate-bench-p1-'));
   let child: ChildProcess | undefined;
   let proxyChild: ChildProcess | undefined;
+  let minimalChild: ChildProcess | undefined;
   let farChild: ChildProcess | undefined;
   let farMcpChild: ChildProcess | undefined;
   const clients: Client[] = [];
@@ -81,6 +94,8 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     const repToken = await mcpToken(local.url, 'rep@forcegate.local', { resource: url });
     const proxy = await startChild(join(repoRoot, 'bench/passthrough-proxy.ts'), [local.url]);
     proxyChild = proxy.child;
+    const minimal = await startChild(join(repoRoot, 'bench/minimal-mcp.ts'), [local.url]);
+    minimalChild = minimal.child;
     const client = await connect(url, repToken);
     clients.push(client);
     // Same user, same token, same org: the only difference is the MCP hop (or the bare proxy hop).
@@ -90,10 +105,10 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     // ---- P1 --------------------------------------------------------------------------------------
     const warm = ctx.quick ? 3 : 30;
     const n = ctx.quick ? 10 : 400;
-    const arms = [() => mcpQuery(client, rows), () => directQuery(conn, rows), () => directQuery(proxied, rows)];
+    const arms = [() => mcpQuery(client, rows), () => directQuery(conn, rows), () => directQuery(proxied, rows), () => minimalQuery(minimal.url, repToken, rows)];
     await rotate(warm, arms);
-    ctx.log(`P1: ${n} rotations of MCP / direct / bare proxy`);
-    const [p1Mcp, p1Direct, p1Proxy] = (await rotate(n, arms)) as [number[], number[], number[]];
+    ctx.log(`P1: ${n} rotations of MCP / direct / bare proxy / minimal MCP`);
+    const [p1Mcp, p1Direct, p1Proxy, p1Minimal] = (await rotate(n, arms)) as [number[], number[], number[], number[]];
     const medRatio = median(p1Mcp) / median(p1Direct);
     const p99Ratio = p99(p1Mcp) / p99(p1Direct);
 
@@ -152,11 +167,22 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     let mcpMs = 0;
     let directMs = 0;
     let proxyMs = 0;
+    let minimalMs = 0;
+    const runMinimal = async (): Promise<number> => {
+      const t0 = performance.now();
+      await Promise.all(
+        tokens.map(async (t) => {
+          for (let i = 0; i < calls; i++) await minimalQuery(minimal.url, t, rows).catch(() => directErrors++);
+        }),
+      );
+      return performance.now() - t0;
+    };
     for (let r = 0; r < rounds; r++) {
       const order: (() => Promise<void>)[] = [
         async () => void (mcpMs += await runMcp()),
         async () => void (directMs += await runDirect(conns)),
         async () => void (proxyMs += await runDirect(proxiedConns)),
+        async () => void (minimalMs += await runMinimal()),
       ];
       for (let k = 0; k < order.length; k++) await order[(r + k) % order.length]!();
     }
@@ -164,20 +190,23 @@ export async function benchMcpVsDirect(ctx: BenchContext): Promise<FigureSet> {
     const mcpTput = total / (mcpMs / 1000);
     const directTput = total / (directMs / 1000);
     const proxyTput = total / (proxyMs / 1000);
+    const minimalTput = total / (minimalMs / 1000);
     return {
       figures: [
         figure({ id: 'P1a', name: 'soqlQuery via MCP / jsforce direct, 200 rows — median ratio', measured: round(medRatio), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Mcp), 2)} vs ${round(median(p1Direct), 2)} ms, n=${n}; MCP costs ${round(median(p1Mcp) - median(p1Direct), 2)} ms over direct, ${round(median(p1Mcp) - median(p1Proxy), 2)} ms over the bare proxy` }),
         figure({ id: 'P1b', name: 'soqlQuery via MCP / jsforce direct, 200 rows — p99 ratio', measured: round(p99Ratio), unit: '×', target: 1.25, kind: 'max', detail: `p99 ${round(p99(p1Mcp), 2)} vs ${round(p99(p1Direct), 2)} ms` }),
         figure({ id: 'P1c', name: 'floor: jsforce through a bare pass-through proxy / jsforce direct — median ratio (no MCP; what any extra hop costs here)', measured: round(median(p1Proxy) / median(p1Direct)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Proxy), 2)} ms, p99 ratio ${round(p99(p1Proxy) / p99(p1Direct))}× (informational: shows whether P1a's target is reachable by any proxy on this org)` }),
+        figure({ id: 'P1e', name: 'floor: a minimal MCP answer (bench/minimal-mcp.ts: no SDK, no checks, result as structuredContent + JSON text) / jsforce direct — median ratio', measured: round(median(p1Minimal) / median(p1Direct)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1Minimal), 2)} ms (informational: the least any MCP server answering in the spec's shape costs here)` }),
         figure({ id: 'P1d', name: `informational: P1a with the org ${ORG_RTT_MS} ms away (a delay proxy in front of it for both arms) — median ratio`, measured: round(median(p1FarMcp) / median(p1FarDirect)), unit: '×', target: 1.1, kind: 'max', detail: `median ${round(median(p1FarMcp), 2)} vs ${round(median(p1FarDirect), 2)} ms, n=${nFar}; not a figure from the issue: P1a is` }),
         figure({ id: 'P4a', name: `${users} concurrent users × ${calls} calls — MCP / direct throughput`, measured: round(mcpTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(mcpTput, 1)} vs ${round(directTput, 1)} calls/s, ${rounds} interleaved rounds` }),
         figure({ id: 'P4c', name: `floor: ${users} users × ${calls} calls through a bare pass-through proxy / direct — throughput`, measured: round(proxyTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(proxyTput, 1)} calls/s (informational: no MCP work at all)` }),
+        figure({ id: 'P4d', name: `floor: ${users} users × ${calls} calls to a minimal MCP answer (no SDK, no checks) / direct — throughput`, measured: round(minimalTput / directTput), unit: '×', target: 0.8, kind: 'min', detail: `${round(minimalTput, 1)} calls/s (informational: the least any MCP server answering in the spec's shape costs here)` }),
         figure({ id: 'P4b', name: `${users} concurrent users × ${calls} calls — errors (MCP + direct)`, measured: mcpErrors + directErrors, unit: 'errors', target: 0, kind: 'max', detail: `MCP ${mcpErrors}, direct ${directErrors} of ${total} each` }),
       ],
     };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    for (const c of [child, proxyChild, farChild, farMcpChild]) {
+    for (const c of [child, proxyChild, minimalChild, farChild, farMcpChild]) {
       if (c && c.exitCode === null) {
         c.kill('SIGTERM');
         await new Promise((r) => c.once('exit', r));
