@@ -26,11 +26,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startLocalOrg, type LocalOrg } from '../../local-org/src/local-org.ts';
 import { mcpToken, personaToken } from '../../local-org/test/helpers/oauth.ts';
 import { repoRoot } from '../../local-org/test/helpers/sf.ts';
-import { textOf, withTimeout } from '../security/helpers.ts';
+import { LONG, textOf, withTimeout } from '../security/helpers.ts';
 import { accepts, nginxBinary, reservePort, startNginx, startOrgGate, startReplica, waitFor, type Nginx, type OrgGate, type Replica } from './scale-out-helpers.ts';
 
 const SERVER_PATH = '/platform/mcp/v1/platform/sobject-all';
 const CALL_TIMEOUT_MS = 30_000;
+/** Concurrent callers while a replica is killed, and calls they make after it (npm run test:long: 20 and 2,000). */
+const KILL_CALLERS = LONG ? 20 : 4;
+const CALLS_AFTER_KILL = LONG ? 2_000 : 24;
 const TASK_POST = (method: string, path: string): boolean => method === 'POST' && /\/sobjects\/Task\/?$/.test(path.split('?')[0]!);
 
 interface CallRecord {
@@ -51,7 +54,7 @@ interface CallRecord {
 }
 
 describe('reliability: scale-out (3 stateless replicas behind nginx)', function () {
-  this.timeout(120_000);
+  this.timeout(LONG ? 900_000 : 120_000);
   const run = Date.now().toString(36);
   let dir: string;
   let org: LocalOrg;
@@ -223,7 +226,7 @@ describe('reliability: scale-out (3 stateless replicas behind nginx)', function 
 
   it('SIGKILL with a write applied but unanswered and calls in flight: clear errors, nothing applied twice, the other two replicas carry on', async () => {
     const victim = replicas[1]!;
-    const w = workers('k', 4);
+    const w = workers('k', KILL_CALLERS);
     await waitFor('warm-up calls', () => w.done() >= 12, 30_000);
     const held = await withTimeout(
       gates[1]!.hold(TASK_POST),
@@ -242,7 +245,7 @@ describe('reliability: scale-out (3 stateless replicas behind nginx)', function 
     expect(await accepts(victim.port), 'the killed replica still accepts connections').to.equal(false);
 
     const doneAtKill = w.done();
-    await waitFor('24 calls after the kill', () => w.done() >= doneAtKill + 24, 60_000);
+    await waitFor(`${CALLS_AFTER_KILL} calls after the kill`, () => w.done() >= doneAtKill + CALLS_AFTER_KILL, LONG ? 600_000 : 60_000);
     await w.stop();
 
     const mine = calls.filter((c) => c.label.startsWith('k'));
