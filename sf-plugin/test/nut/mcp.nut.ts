@@ -69,13 +69,14 @@ describe('sf mcp against a local org (real sf CLI, linked plugin)', function () 
       rep: await personaToken(local.url, 'rep@forcegate.local'),
       auditor: await personaToken(local.url, 'auditor@forcegate.local'),
     };
-    // sf locks its alias file, so the three logins can run side by side
-    const logins = await Promise.all(
-      Object.entries(tokens).map(([alias, token]) =>
-        sf.run(['org', 'login', 'access-token', '--instance-url', local.url, '--no-prompt', '--alias', alias, '--json'], { env: { SF_ACCESS_TOKEN: token } }),
-      ),
-    );
-    for (const login of logins) expect(login.code, show(login)).to.equal(0);
+    const login = (alias: string, token: string): ReturnType<typeof sf.run> =>
+      sf.run(['org', 'login', 'access-token', '--instance-url', local.url, '--no-prompt', '--alias', alias, '--json'], { env: { SF_ACCESS_TOKEN: token } });
+    // The first login creates the isolated HOME's keychain key; logins racing on an empty HOME each
+    // create one, and the auth files encrypted with the losing keys then fail to decrypt
+    // (AuthDecryptError). After that, sf locks its alias file, so the others can run side by side.
+    const [first, ...rest] = Object.entries(tokens);
+    const logins = [await login(...first!), ...(await Promise.all(rest.map(([alias, token]) => login(alias, token))))];
+    for (const l of logins) expect(l.code, show(l)).to.equal(0);
   });
 
   after(async () => {
