@@ -76,6 +76,39 @@ export class AuditLog {
     } else if (this.file === '-') process.stderr.write(line);
   }
 
+  /** Writes the line of one tools/call: the fields every line shares are filled in here. */
+  toolCall(call: {
+    caller: Caller | undefined;
+    server: string;
+    sessionId: string | undefined;
+    transport: 'http' | 'stdio';
+    tool: string;
+    args: Record<string, unknown>;
+    started: number;
+    errorCode?: string;
+    failed: boolean;
+    orgCalls: OrgCallRecord[];
+  }): void {
+    this.write({
+      time: new Date().toISOString(),
+      event: 'tool_call',
+      userId: call.caller?.userId ?? null,
+      username: call.caller?.username ?? null,
+      clientId: call.caller?.clientId ?? null,
+      server: call.server,
+      sessionId: call.sessionId ?? null,
+      transport: call.transport,
+      tool: call.tool,
+      outcome: call.failed ? 'error' : 'success',
+      ...(call.failed ? { errorCode: call.errorCode } : {}),
+      durationMs: Math.round((performance.now() - call.started) * 10) / 10,
+      orgCalls: call.orgCalls.length,
+      orgRequestIds: call.orgCalls.map((c) => c.requestId).filter((r): r is string => !!r),
+      argumentNames: Object.keys(call.args),
+      ...(this.options.logArguments ? { arguments: call.args } : {}),
+    });
+  }
+
   /** Every line written so far is already in the file (writes are synchronous); kept for callers that wait. */
   flush(): Promise<void> {
     return Promise.resolve();
@@ -92,6 +125,34 @@ export class AuditLog {
 export interface CallRecord {
   orgCalls: OrgCallRecord[];
   errorCode?: string;
+}
+
+/** The tool name and arguments of a JSON-RPC `tools/call` request, or undefined for any other message. */
+export function toolCallOf(message: unknown): { id: string | number; tool: string; args: Record<string, unknown> } | undefined {
+  const m = message as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+  if (!m || typeof m !== 'object' || m.method !== 'tools/call' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return undefined;
+  const params = m.params ?? {};
+  return {
+    id: m.id,
+    tool: String(params.name ?? ''),
+    args: params.arguments && typeof params.arguments === 'object' ? (params.arguments as Record<string, unknown>) : {},
+  };
+}
+
+/**
+ * One error line per tools/call in a request body refused before it reached a tool (at the HTTP
+ * door, after the caller's token was verified). A batch is bounded by the body size; the SDK would
+ * not take more than 100 messages either.
+ */
+export function auditRefusedCalls(
+  log: AuditLog,
+  body: unknown,
+  ctx: { caller: Caller; server: string; sessionId: string | undefined; errorCode: string; started: number },
+): void {
+  for (const m of (Array.isArray(body) ? body : [body]).slice(0, 100)) {
+    const call = toolCallOf(m);
+    if (call) log.toolCall({ ...ctx, transport: 'http', tool: call.tool, args: call.args, failed: true, orgCalls: [] });
+  }
 }
 
 interface Pending extends CallRecord {
@@ -121,16 +182,8 @@ export class CallTracker {
   attach(transport: Transport): void {
     const onmessage = transport.onmessage;
     transport.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
-      if ('method' in message && message.method === 'tools/call' && 'id' in message) {
-        const params = (message.params ?? {}) as { name?: unknown; arguments?: unknown };
-        this.pending.set(message.id, {
-          tool: String(params.name ?? ''),
-          started: performance.now(),
-          caller: this.context.caller(extra),
-          args: params.arguments && typeof params.arguments === 'object' ? (params.arguments as Record<string, unknown>) : {},
-          orgCalls: [],
-        });
-      }
+      const call = toolCallOf(message);
+      if (call) this.pending.set(call.id, { tool: call.tool, args: call.args, started: performance.now(), caller: this.context.caller(extra), orgCalls: [] });
       onmessage?.(message, extra);
     };
     const send = transport.send.bind(transport);
@@ -154,24 +207,17 @@ export class CallTracker {
       const text = result?.content?.find((c) => c.type === 'text')?.text ?? ('error' in message ? String(message.error.message) : '');
       errorCode = /Input validation error|Invalid arguments/i.test(text) ? 'INVALID_ARGUMENTS' : /not found/i.test(text) ? 'TOOL_NOT_FOUND' : 'ERROR';
     }
-    const entry: AuditEntry = {
-      time: new Date().toISOString(),
-      event: 'tool_call',
-      userId: p.caller?.userId ?? null,
-      username: p.caller?.username ?? null,
-      clientId: p.caller?.clientId ?? null,
+    this.log.toolCall({
+      caller: p.caller,
       server: this.context.server,
-      sessionId: this.context.sessionId() ?? null,
+      sessionId: this.context.sessionId(),
       transport: this.context.transport,
       tool: p.tool,
-      outcome: failed ? 'error' : 'success',
-      ...(failed ? { errorCode } : {}),
-      durationMs: Math.round((performance.now() - p.started) * 10) / 10,
-      orgCalls: p.orgCalls.length,
-      orgRequestIds: p.orgCalls.map((c) => c.requestId).filter((r): r is string => !!r),
-      argumentNames: Object.keys(p.args),
-      ...(this.log.options.logArguments ? { arguments: p.args } : {}),
-    };
-    this.log.write(entry);
+      args: p.args,
+      started: p.started,
+      errorCode,
+      failed,
+      orgCalls: p.orgCalls,
+    });
   }
 }

@@ -19,7 +19,7 @@ import { mcpAuthMetadataRouter } from '@modelcontextprotocol/sdk/server/auth/rou
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { OAuthMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditLog } from '../audit/jsonl.ts';
+import { auditRefusedCalls, type AuditLog } from '../audit/jsonl.ts';
 import { MCP_SCOPE, OrgTokenVerifier, callerOf, type Caller } from '../auth/verifier.ts';
 import { invalidateActionDescribes } from '../org/actions.ts';
 import { OrgClient } from '../org/client.ts';
@@ -431,38 +431,6 @@ function inactiveBody(r: Extract<Resolution, { status: 'inactive' | 'unknown' }>
 
 function refusalCode(err: unknown): string {
   return err instanceof ActivationUnknownError ? 'MCP_SERVER_UNAVAILABLE' : describeError(err).errorCode;
-}
-
-/** One audit line per tools/call in a body the door refused after verifying the caller's token. */
-function auditRefusedCalls(
-  audit: AuditLog,
-  body: unknown,
-  ctx: { caller: Caller; server: string; sessionId: string | undefined; errorCode: string; started: number },
-): void {
-  // A batch is bounded by the body size; the SDK would not take more than 100 messages either.
-  for (const m of (Array.isArray(body) ? body : [body]).slice(0, 100)) {
-    const msg = m as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
-    if (!msg || typeof msg !== 'object' || msg.method !== 'tools/call' || msg.id === undefined) continue;
-    const args = msg.params?.arguments && typeof msg.params.arguments === 'object' ? (msg.params.arguments as Record<string, unknown>) : {};
-    audit.write({
-      time: new Date().toISOString(),
-      event: 'tool_call',
-      userId: ctx.caller.userId,
-      username: ctx.caller.username ?? null,
-      clientId: ctx.caller.clientId,
-      server: ctx.server,
-      sessionId: ctx.sessionId ?? null,
-      transport: 'http',
-      tool: String(msg.params?.name ?? ''),
-      outcome: 'error',
-      errorCode: ctx.errorCode,
-      durationMs: Math.round((performance.now() - ctx.started) * 10) / 10,
-      orgCalls: 0,
-      orgRequestIds: [],
-      argumentNames: Object.keys(args),
-      ...(audit.options.logArguments ? { arguments: args } : {}),
-    });
-  }
 }
 
 function orgFailure(res: Response, err: unknown, resource: string, base: string, ref: ServerRef): void {

@@ -111,7 +111,20 @@ describe('mcp-server: audit', function () {
     } finally {
       await h.setActive('platform/sobject-all', true);
     }
-    const lines = (await h.auditLines()).slice(before);
+    // A refused batch is audited up to the 100 messages the SDK would take, no more.
+    const batch = Array.from({ length: 150 }, (_, i) => ({ jsonrpc: '2.0', id: 100 + i, method: 'tools/call', params: { name: 'getUserInfo', arguments: {} } }));
+    const batchRes = await fetch(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${rep2Token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'mcp-session-id': 'no-such-session' },
+      body: JSON.stringify(batch),
+    });
+    await batchRes.text();
+    expect(batchRes.status).to.equal(404);
+    const all = (await h.auditLines()).slice(before);
+    const batchLines = all.splice(4);
+    expect(batchLines).to.have.length(100);
+    expect(batchLines.every((l) => l.errorCode === 'SESSION_NOT_FOUND' && l.username === 'rep2@forcegate.local')).to.equal(true);
+    const lines = all;
     expect(lines.map((l) => [l.username, l.tool, l.outcome, l.errorCode, l.orgCalls])).to.deep.equal([
       ['rep@forcegate.local', 'getUserInfo', 'error', 'SESSION_NOT_FOUND', 0],
       ['rep2@forcegate.local', 'getUserInfo', 'error', 'SESSION_OF_ANOTHER_USER', 0],

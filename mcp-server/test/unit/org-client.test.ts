@@ -79,4 +79,17 @@ describe('mcp-server: OrgClient over loopback', () => {
       server.close();
     }
   });
+
+  it('a compressed body (never asked for) is an error, not garbled text taken as the answer', async () => {
+    const { server, url } = await listen((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+      res.end(Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
+    });
+    try {
+      const err = await failure(client(url).query('SELECT Id FROM Account'));
+      expect(err.message).to.match(/unexpected Content-Encoding gzip/);
+    } finally {
+      server.close();
+    }
+  });
 });
